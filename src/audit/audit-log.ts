@@ -1,0 +1,170 @@
+import type { Clock } from '../core/clock.ts';
+import { KeywardError, toKeywardError } from '../core/errors.ts';
+import type { Store, StoreTx } from '../storage/store.ts';
+import type { AuditDraft, AuditRecord, CheckpointRecord } from '../storage/records.ts';
+import { linkEntries } from './audit-chain.ts';
+import { signCheckpoint, type CheckpointFile, type CheckpointSigner } from './checkpoints.ts';
+
+/** Work to do in the same transaction as an audit entry (a key update, a new version…). */
+export type AuditedMutation = (tx: StoreTx) => Promise<void>;
+
+export interface AuditLogOptions {
+  readonly store: Store;
+  readonly origin: string;
+  readonly clock: Clock;
+  /** Write a signed checkpoint after this many new entries. */
+  readonly checkpointEvery?: number;
+  /** …and at least this often, even when idle. */
+  readonly checkpointIntervalMs?: number;
+  readonly checkpointFile?: CheckpointFile | null;
+  /** Called after each durable batch, for metrics. */
+  readonly onCommit?: (entries: number, ms: number) => void;
+  /** Called when a background checkpoint fails (the next one retries). */
+  readonly onCheckpointError?: (err: unknown) => void;
+}
+
+interface Pending {
+  readonly draft: AuditDraft;
+  readonly mutate: AuditedMutation | undefined;
+  readonly resolve: (r: AuditRecord) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** Group commits never grow past this, so one slow batch cannot hold a huge queue hostage. */
+const MAX_BATCH = 1024;
+
+/**
+ * The append-only, hash-chained audit log. `record` resolves only once the entry is committed
+ * durably (and rejects with `audit_failed` if it could not be), so callers that await it before
+ * answering never acknowledge an unaudited operation. Entries that arrive while a commit is in
+ * flight are committed together in the next one (group commit).
+ */
+export class AuditLog {
+  readonly #o: AuditLogOptions;
+  #queue: Pending[] = [];
+  #flushing: Promise<void> | null = null;
+  #signer: CheckpointSigner | null = null;
+  #sinceCheckpoint = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #checkpointing: Promise<CheckpointRecord | null> | null = null;
+
+  constructor(options: AuditLogOptions) {
+    this.#o = options;
+  }
+
+  get origin(): string {
+    return this.#o.origin;
+  }
+
+  /** Appends an entry (after running `mutate` in the same transaction). Rejects with the mutation's error, once its failure is audited. */
+  record(draft: AuditDraft, mutate?: AuditedMutation): Promise<AuditRecord> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ draft, mutate, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves when everything recorded so far is durable. */
+  async flush(): Promise<void> {
+    while (this.#flushing || this.#queue.length > 0) {
+      if (!this.#flushing) this.#schedule();
+      await this.#flushing;
+    }
+    await this.#checkpointing;
+  }
+
+  /** Installs (or drops, on seal) the checkpoint signer and starts the periodic checkpoint timer. */
+  setSigner(signer: CheckpointSigner | null): void {
+    this.#signer = signer;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    if (signer) {
+      this.#timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.#o.checkpointIntervalMs ?? 60_000);
+      this.#timer.unref();
+    }
+  }
+
+  /** Signs the current head, stores it in the database and appends it to the checkpoint file. */
+  checkpoint(): Promise<CheckpointRecord | null> {
+    if (!this.#signer) return Promise.reject(new KeywardError('sealed', 'checkpoints need an unsealed node'));
+    const signer = this.#signer;
+    const run = async (): Promise<CheckpointRecord | null> => {
+      const checkpoint = await this.#o.store.transaction(async (tx) => {
+        const head = await tx.lockAuditHead();
+        const c = signCheckpoint(signer, { origin: this.#o.origin, size: head.seq, chainHash: head.chainHash, time: this.#o.clock.now().toISOString() });
+        await tx.insertCheckpoint(c);
+        return c;
+      });
+      this.#o.checkpointFile?.append(checkpoint);
+      this.#sinceCheckpoint = 0;
+      return checkpoint;
+    };
+    const p = (this.#checkpointing ?? Promise.resolve(null)).then(run, run);
+    this.#checkpointing = p.catch((err: unknown) => {
+      this.#o.onCheckpointError?.(err);
+      return null;
+    });
+    return p;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.setSigner(null);
+  }
+
+  #schedule(): void {
+    if (this.#flushing) return;
+    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#flushBatch())
+      .finally(() => {
+        this.#flushing = null;
+        if (this.#queue.length > 0) this.#schedule();
+      });
+  }
+
+  async #flushBatch(): Promise<void> {
+    const batch = this.#queue.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    const started = performance.now();
+    const failures = new Map<Pending, unknown>();
+    let records: AuditRecord[];
+    try {
+      records = await this.#o.store.transaction(async (tx) => {
+        const drafts: AuditDraft[] = [];
+        for (const item of batch) {
+          if (!item.mutate) {
+            drafts.push(item.draft);
+            continue;
+          }
+          try {
+            await tx.savepoint(() => (item.mutate as AuditedMutation)(tx));
+            drafts.push(item.draft);
+          } catch (err) {
+            const e = toKeywardError(err);
+            failures.set(item, e);
+            drafts.push({ ...item.draft, outcome: 'failure', errorCode: e.code });
+          }
+        }
+        const head = await tx.lockAuditHead();
+        const linked = linkEntries(head, this.#o.origin, drafts);
+        await tx.insertAuditEntries(linked);
+        return linked;
+      });
+    } catch (err) {
+      const failure = new KeywardError('audit_failed', 'the audit log could not be written; the operation was not performed', {}, { cause: err });
+      for (const item of batch) item.reject(failure);
+      return;
+    }
+    this.#o.onCommit?.(records.length, performance.now() - started);
+    batch.forEach((item, i) => {
+      const failure = failures.get(item);
+      if (failure) item.reject(failure);
+      else item.resolve(records[i] as AuditRecord);
+    });
+    this.#sinceCheckpoint += records.length;
+    if (this.#signer && this.#sinceCheckpoint >= (this.#o.checkpointEvery ?? 1000)) {
+      this.#sinceCheckpoint = 0;
+      void this.checkpoint().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+import { randomBytes } from 'node:crypto';
+
+/** Opaque random identifiers: a short type prefix plus 96 random bits in hex (no ':' so they fit ciphertext headers). */
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`;
+}

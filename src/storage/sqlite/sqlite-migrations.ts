@@ -1,0 +1,90 @@
+/**
+ * Schema migrations for SQLite, applied in order and recorded in schema_migrations. Never edit a
+ * shipped migration; add a new one.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  CREATE TABLE seal (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    threshold INTEGER NOT NULL,
+    shares INTEGER NOT NULL,
+    wrapped_root_key BLOB NOT NULL,
+    share_checks TEXT NOT NULL,
+    wrapped_audit_signing_key BLOB NOT NULL,
+    audit_public_key TEXT NOT NULL,
+    initialized_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    spec TEXT NOT NULL,
+    usage TEXT NOT NULL,
+    state TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    owner TEXT,
+    purpose TEXT,
+    environment TEXT,
+    tier INTEGER,
+    tags TEXT NOT NULL,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    state_changed_at TEXT NOT NULL,
+    current_version INTEGER NOT NULL,
+    min_decryption_version INTEGER NOT NULL,
+    rotation_period_days INTEGER,
+    last_rotated_at TEXT,
+    compromised_at TEXT,
+    destroyed_at TEXT,
+    revision INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX keys_state ON keys (state);
+  CREATE INDEX keys_environment ON keys (environment);
+  CREATE INDEX keys_owner ON keys (owner);
+
+  CREATE TABLE key_versions (
+    key_id TEXT NOT NULL REFERENCES keys (id),
+    version INTEGER NOT NULL,
+    wrapped_material BLOB,
+    public_key TEXT,
+    origin TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    encryption_count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key_id, version)
+  ) STRICT;
+
+  CREATE TABLE audit_entries (
+    seq INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    key_id TEXT,
+    key_version INTEGER,
+    outcome TEXT NOT NULL,
+    error_code TEXT,
+    request_id TEXT,
+    correlation_id TEXT,
+    source TEXT,
+    details TEXT NOT NULL,
+    chain_hash TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX audit_key ON audit_entries (key_id, seq);
+  CREATE INDEX audit_actor ON audit_entries (actor, seq);
+  CREATE INDEX audit_action ON audit_entries (action, seq);
+  CREATE INDEX audit_time ON audit_entries (time);
+
+  CREATE TABLE audit_checkpoints (
+    size INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    chain_hash TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    PRIMARY KEY (size, time)
+  ) STRICT;
+  `,
+];

@@ -1,0 +1,183 @@
+import type { KeySpec, KeyUsage } from '../../crypto/key-specs.ts';
+import type {
+  AuditDetailValue,
+  AuditOutcome,
+  AuditRecord,
+  CheckpointRecord,
+  Environment,
+  KeyOrigin,
+  KeyRecord,
+  KeyState,
+  KeyVersionRecord,
+  Tier,
+} from '../records.ts';
+
+/** Row shapes as better-sqlite3 returns them, and their mapping to records. */
+export interface KeyRow {
+  id: string;
+  name: string;
+  spec: string;
+  usage: string;
+  state: string;
+  origin: string;
+  owner: string | null;
+  purpose: string | null;
+  environment: string | null;
+  tier: number | null;
+  tags: string;
+  description: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  state_changed_at: string;
+  current_version: number;
+  min_decryption_version: number;
+  rotation_period_days: number | null;
+  last_rotated_at: string | null;
+  compromised_at: string | null;
+  destroyed_at: string | null;
+  revision: number;
+}
+
+export function keyFromRow(r: KeyRow): KeyRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    spec: r.spec as KeySpec,
+    usage: r.usage as KeyUsage,
+    state: r.state as KeyState,
+    origin: r.origin as KeyOrigin,
+    owner: r.owner,
+    purpose: r.purpose,
+    environment: r.environment as Environment | null,
+    tier: r.tier as Tier | null,
+    tags: JSON.parse(r.tags) as Record<string, string>,
+    description: r.description,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    updatedAt: r.updated_at,
+    stateChangedAt: r.state_changed_at,
+    currentVersion: r.current_version,
+    minDecryptionVersion: r.min_decryption_version,
+    rotationPeriodDays: r.rotation_period_days,
+    lastRotatedAt: r.last_rotated_at,
+    compromisedAt: r.compromised_at,
+    destroyedAt: r.destroyed_at,
+    revision: r.revision,
+  };
+}
+
+export function keyToRow(k: KeyRecord): KeyRow {
+  return {
+    id: k.id,
+    name: k.name,
+    spec: k.spec,
+    usage: k.usage,
+    state: k.state,
+    origin: k.origin,
+    owner: k.owner,
+    purpose: k.purpose,
+    environment: k.environment,
+    tier: k.tier,
+    tags: JSON.stringify(k.tags),
+    description: k.description,
+    created_at: k.createdAt,
+    created_by: k.createdBy,
+    updated_at: k.updatedAt,
+    state_changed_at: k.stateChangedAt,
+    current_version: k.currentVersion,
+    min_decryption_version: k.minDecryptionVersion,
+    rotation_period_days: k.rotationPeriodDays,
+    last_rotated_at: k.lastRotatedAt,
+    compromised_at: k.compromisedAt,
+    destroyed_at: k.destroyedAt,
+    revision: k.revision,
+  };
+}
+
+export interface KeyVersionRow {
+  key_id: string;
+  version: number;
+  wrapped_material: Buffer | null;
+  public_key: string | null;
+  origin: string;
+  created_at: string;
+  encryption_count: number;
+}
+
+export function keyVersionFromRow(r: KeyVersionRow): KeyVersionRecord {
+  return {
+    keyId: r.key_id,
+    version: r.version,
+    wrappedMaterial: r.wrapped_material,
+    publicKey: r.public_key,
+    origin: r.origin as KeyOrigin,
+    createdAt: r.created_at,
+    encryptionCount: r.encryption_count,
+  };
+}
+
+export interface AuditRow {
+  seq: number;
+  time: string;
+  actor: string;
+  action: string;
+  key_id: string | null;
+  key_version: number | null;
+  outcome: string;
+  error_code: string | null;
+  request_id: string | null;
+  correlation_id: string | null;
+  source: string | null;
+  details: string;
+  chain_hash: string;
+}
+
+export function auditFromRow(r: AuditRow): AuditRecord {
+  return {
+    seq: r.seq,
+    time: r.time,
+    actor: r.actor,
+    action: r.action,
+    keyId: r.key_id,
+    keyVersion: r.key_version,
+    outcome: r.outcome as AuditOutcome,
+    errorCode: r.error_code,
+    requestId: r.request_id,
+    correlationId: r.correlation_id,
+    source: r.source,
+    details: JSON.parse(r.details) as Record<string, AuditDetailValue>,
+    chainHash: r.chain_hash,
+  };
+}
+
+export function auditToRow(e: AuditRecord): AuditRow {
+  return {
+    seq: e.seq,
+    time: e.time,
+    actor: e.actor,
+    action: e.action,
+    key_id: e.keyId,
+    key_version: e.keyVersion,
+    outcome: e.outcome,
+    error_code: e.errorCode,
+    request_id: e.requestId,
+    correlation_id: e.correlationId,
+    source: e.source,
+    details: JSON.stringify(e.details),
+    chain_hash: e.chainHash,
+  };
+}
+
+export interface CheckpointRow {
+  size: number;
+  time: string;
+  origin: string;
+  chain_hash: string;
+  signature: string;
+  public_key: string;
+}
+
+export function checkpointFromRow(r: CheckpointRow): CheckpointRecord {
+  return { size: r.size, time: r.time, origin: r.origin, chainHash: r.chain_hash, signature: r.signature, publicKey: r.public_key };
+}

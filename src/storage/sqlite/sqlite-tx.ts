@@ -1,0 +1,141 @@
+import type Database from 'better-sqlite3';
+import { KeywardError } from '../../core/errors.ts';
+import type { StoreTx } from '../store.ts';
+import type { AuditHead, AuditRecord, CheckpointRecord, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord } from '../records.ts';
+import { auditToRow, keyFromRow, keyToRow, type KeyRow } from './sqlite-rows.ts';
+import { prepared, readHead } from './sqlite-statements.ts';
+
+const PATCH_COLUMNS: Readonly<Record<keyof KeyPatch, string>> = {
+  state: 'state',
+  owner: 'owner',
+  purpose: 'purpose',
+  environment: 'environment',
+  tier: 'tier',
+  tags: 'tags',
+  description: 'description',
+  updatedAt: 'updated_at',
+  stateChangedAt: 'state_changed_at',
+  currentVersion: 'current_version',
+  minDecryptionVersion: 'min_decryption_version',
+  rotationPeriodDays: 'rotation_period_days',
+  lastRotatedAt: 'last_rotated_at',
+  compromisedAt: 'compromised_at',
+  destroyedAt: 'destroyed_at',
+};
+
+/** Writes inside one SQLite transaction (opened and committed by SqliteStore.transaction). */
+export class SqliteTx implements StoreTx {
+  readonly #db: Database.Database;
+  #open = true;
+  #depth = 0;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  end(): void {
+    this.#open = false;
+  }
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    this.#check();
+    const name = `sp${++this.#depth}`;
+    this.#db.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      this.#db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      this.#db.exec(`ROLLBACK TO ${name}`);
+      this.#db.exec(`RELEASE ${name}`);
+      throw err;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  async putSeal(seal: SealRecord): Promise<void> {
+    this.#check();
+    const existing = prepared(this.#db, 'SELECT 1 FROM seal WHERE id = 1').get();
+    if (existing) throw new KeywardError('already_initialized', 'Keyward is already initialised');
+    prepared(this.#db, 
+        `INSERT INTO seal (id, threshold, shares, wrapped_root_key, share_checks, wrapped_audit_signing_key, audit_public_key, initialized_at)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(seal.threshold, seal.shares, seal.wrappedRootKey, JSON.stringify(seal.shareChecks), seal.wrappedAuditSigningKey, seal.auditPublicKey, seal.initializedAt);
+  }
+
+  async insertKey(key: KeyRecord, firstVersion: KeyVersionRecord): Promise<void> {
+    this.#check();
+    if (prepared(this.#db, 'SELECT 1 FROM keys WHERE name = ?').get(key.name)) {
+      throw new KeywardError('key_exists', `a key named "${key.name}" already exists`, { name: key.name });
+    }
+    const row = keyToRow(key);
+    const cols = Object.keys(row);
+    prepared(this.#db, `INSERT INTO keys (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+    await this.insertKeyVersion(firstVersion);
+  }
+
+  async updateKey(id: string, expectedRevision: number, patch: KeyPatch): Promise<KeyRecord> {
+    this.#check();
+    const sets: string[] = ['revision = revision + 1'];
+    const args: (string | number | null)[] = [];
+    for (const [field, value] of Object.entries(patch) as [keyof KeyPatch, unknown][]) {
+      if (value === undefined) continue;
+      sets.push(`${PATCH_COLUMNS[field]} = ?`);
+      args.push(field === 'tags' ? JSON.stringify(value) : (value as string | number | null));
+    }
+    const result = prepared(this.#db, `UPDATE keys SET ${sets.join(', ')} WHERE id = ? AND revision = ?`).run(...args, id, expectedRevision);
+    if (result.changes !== 1) {
+      const exists = prepared(this.#db, 'SELECT 1 FROM keys WHERE id = ?').get(id);
+      if (!exists) throw new KeywardError('key_not_found', 'key not found', { keyId: id });
+      throw new KeywardError('conflict', 'the key was changed concurrently; retry', { keyId: id });
+    }
+    return keyFromRow(prepared(this.#db, 'SELECT * FROM keys WHERE id = ?').get(id) as KeyRow);
+  }
+
+  async insertKeyVersion(v: KeyVersionRecord): Promise<void> {
+    this.#check();
+    prepared(this.#db, 'INSERT INTO key_versions (key_id, version, wrapped_material, public_key, origin, created_at, encryption_count) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(v.keyId, v.version, v.wrappedMaterial, v.publicKey, v.origin, v.createdAt, v.encryptionCount);
+  }
+
+  async shredKeyMaterial(keyId: string): Promise<void> {
+    this.#check();
+    // zeroblob first so the old bytes are overwritten in place, then NULL.
+    prepared(this.#db, 'UPDATE key_versions SET wrapped_material = zeroblob(length(wrapped_material)) WHERE key_id = ? AND wrapped_material IS NOT NULL').run(keyId);
+    prepared(this.#db, 'UPDATE key_versions SET wrapped_material = NULL WHERE key_id = ?').run(keyId);
+  }
+
+  async reserveEncryptions(keyId: string, version: number, count: number, limit: number): Promise<number | null> {
+    this.#check();
+    const row = prepared(this.#db, 'UPDATE key_versions SET encryption_count = encryption_count + ? WHERE key_id = ? AND version = ? AND encryption_count + ? <= ? RETURNING encryption_count')
+      .get(count, keyId, version, count, limit) as { encryption_count: number } | undefined;
+    return row ? row.encryption_count : null;
+  }
+
+  async lockAuditHead(): Promise<AuditHead> {
+    this.#check();
+    // BEGIN IMMEDIATE already holds SQLite's write lock for the whole transaction.
+    return readHead(this.#db);
+  }
+
+  async insertAuditEntries(entries: readonly AuditRecord[]): Promise<void> {
+    this.#check();
+    const stmt = prepared(this.#db, 
+      `INSERT INTO audit_entries (seq, time, actor, action, key_id, key_version, outcome, error_code, request_id, correlation_id, source, details, chain_hash)
+       VALUES (@seq, @time, @actor, @action, @key_id, @key_version, @outcome, @error_code, @request_id, @correlation_id, @source, @details, @chain_hash)`,
+    );
+    for (const e of entries) stmt.run(auditToRow(e));
+  }
+
+  async insertCheckpoint(c: CheckpointRecord): Promise<void> {
+    this.#check();
+    prepared(this.#db, 'INSERT OR IGNORE INTO audit_checkpoints (size, time, origin, chain_hash, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(c.size, c.time, c.origin, c.chainHash, c.signature, c.publicKey);
+  }
+
+  #check(): void {
+    if (!this.#open) throw new Error('store transaction used after it ended');
+  }
+}
