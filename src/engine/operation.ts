@@ -77,6 +77,8 @@ export interface OperationRunnerDeps {
   readonly clock: Clock;
   /** The audit HMAC key while unsealed, else null. */
   readonly hmacKey: () => Buffer | null;
+  /** Throws `sealed` while sealed; every action outside `sys.` needs an unsealed node. */
+  readonly requireUnsealed: () => void;
 }
 
 /**
@@ -95,6 +97,7 @@ export class OperationRunner {
     const op = new Operation(ctx, action, this.#deps.hmacKey);
     let result: T;
     try {
+      if (!action.startsWith('sys.')) this.#deps.requireUnsealed();
       result = await body(op);
       if (!op.authorized) throw new KeywardError('internal', `operation ${action} skipped authorization`);
     } catch (err) {
