@@ -248,6 +248,8 @@ export class CryptoService {
 
   async #live(key: KeyRecord, version: number): Promise<LiveKey> {
     const { rootKey } = this.#c.seal.secrets();
+    const hit = this.#c.ring.cached(key.id, version);
+    if (hit) return hit;
     const record = await this.#c.store.getKeyVersion(key.id, version);
     if (!record) throw new KeywardError('key_version_not_found', `key "${key.name}" has no version ${version}`, { version });
     return this.#c.ring.load(rootKey, key.spec, key.usage, record);

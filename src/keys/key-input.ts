@@ -48,7 +48,7 @@ export function resolveUsage(spec: unknown, usage: unknown): { spec: KeySpec; us
     return { spec, usage: usages[0] as KeyUsage };
   }
   if (typeof usage !== 'string' || !isKeyUsage(usage) || !usages.includes(usage)) {
-    throw new KeywardError('key_usage_invalid', `${spec} keys support usage ${usages.join(' or ')}, not "${String(usage)}"`, { field: 'usage' });
+    throw new KeywardError('key_usage_invalid', `${spec} keys support usage ${usages.join(' or ')}, not "${typeof usage === "string" ? usage : typeof usage}"`, { field: 'usage' });
   }
   return { spec, usage };
 }

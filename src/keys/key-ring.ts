@@ -39,6 +39,11 @@ export class KeyRing {
     this.#maxEntries = maxEntries;
   }
 
+  /** A version already unwrapped, without touching the store. */
+  cached(keyId: string, version: number): LiveKey | undefined {
+    return this.#live.get(`${keyId}:${version}`);
+  }
+
   load(rootKey: Buffer, spec: KeySpec, usage: KeyUsage, version: KeyVersionRecord): LiveKey {
     const id = `${version.keyId}:${version.version}`;
     const hit = this.#live.get(id);
