@@ -155,7 +155,11 @@ export class AuditLog {
       for (const item of batch) item.reject(failure);
       return;
     }
-    this.#o.onCommit?.(records.length, performance.now() - started);
+    try {
+      this.#o.onCommit?.(records.length, performance.now() - started);
+    } catch {
+      // A metrics callback must not strand callers whose entries are already durable.
+    }
     batch.forEach((item, i) => {
       const failure = failures.get(item);
       if (failure) item.reject(failure);

@@ -135,8 +135,11 @@ export async function verifyChain(options: VerifyOptions): Promise<VerifyReport>
       matchCheckpoints(e.seq, e.chainHash);
     } else {
       report({ seq: e.seq, reason: 'modified', message: `entry ${e.seq} does not match its chain hash (content or hash modified)` });
-      prev = e.chainHash;
-      matchCheckpoints(e.seq, e.chainHash);
+      // Resume from the hash the next entry links to: the stored one if the content was changed,
+      // the recomputed one if only the stored hash was (else the intact next entry looks modified too).
+      const recomputed = nextChainHash(prev, leafHash(e));
+      prev = n1 && nextChainHash(recomputed, leafHash(n1)) === n1.chainHash ? recomputed : e.chainHash;
+      matchCheckpoints(e.seq, prev);
     }
   }
   options.onProgress?.(checked, total);

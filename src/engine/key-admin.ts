@@ -46,6 +46,9 @@ export class KeyAdmin {
     op.authorize({ keyName: name });
     if (material) checkImportedMaterial(spec, material);
     const { rootKey } = this.#c.seal.secrets();
+    // Refuse a taken name before picking an id, so the failure entry does not name a key that never
+    // existed. insertKey still refuses a name taken concurrently (that entry keeps the unused id).
+    if (await this.#c.store.getKeyByName(name)) throw new KeywardError('key_exists', `a key named "${name}" already exists`, { name });
     const id = newId('key');
     const now = this.#c.clock.now().toISOString();
     const version = this.#newVersion(rootKey, { keyId: id, version: 1, spec, usage, origin, now, material });

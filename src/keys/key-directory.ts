@@ -3,7 +3,8 @@ import { KeywardError } from '../core/errors.ts';
 import type { Store } from '../storage/store.ts';
 import type { KeyRecord } from '../storage/records.ts';
 
-const KEY_ID = /^key_[0-9a-f]{24}$/;
+/** The form of a key id; references of this form are looked up by id, so no key name may take it. */
+export const KEY_ID = /^key_[0-9a-f]{24}$/;
 
 /**
  * Key metadata lookups by id or name, with a short-lived cache. Local changes invalidate it at

@@ -1,6 +1,7 @@
 import { KeywardError } from '../core/errors.ts';
 import { SPEC_INFO, isKeySpec, isKeyUsage, type KeySpec, type KeyUsage } from '../crypto/key-specs.ts';
 import { ENVIRONMENTS, type Environment, type Tier } from '../storage/records.ts';
+import { KEY_ID } from './key-directory.ts';
 
 /** Names are used in URLs and CLI arguments: letters, digits, '.', '_', '-'; up to 128 characters. */
 export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -36,6 +37,8 @@ export function checkName(name: unknown): string {
   if (typeof name !== 'string' || !KEY_NAME.test(name)) {
     fail('key name must be 1–128 characters: letters, digits, ".", "_" or "-", starting with a letter or digit', 'name');
   }
+  // A name that looks like an id would be looked up as an id: unreachable by name, and able to shadow another key's id.
+  if (KEY_ID.test(name)) fail('key name must not have the form of a key id (key_ and 24 hex digits)', 'name');
   return name;
 }
 

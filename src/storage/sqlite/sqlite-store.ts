@@ -41,17 +41,22 @@ export class SqliteStore implements Store {
   }
 
   static open(options: SqliteStoreOptions): SqliteStore {
+    let writer: Database.Database | undefined;
+    let reader: Database.Database | undefined;
     try {
-      const writer = new Database(options.path);
+      writer = new Database(options.path);
       writer.pragma('journal_mode = WAL');
       writer.pragma('synchronous = FULL');
       writer.pragma('foreign_keys = ON');
       writer.pragma('busy_timeout = 5000');
       migrate(writer);
-      const reader = options.path === ':memory:' ? writer : new Database(options.path, { readonly: true });
+      reader = options.path === ':memory:' ? writer : new Database(options.path, { readonly: true });
       reader.pragma('busy_timeout = 5000');
       return new SqliteStore(writer, reader);
     } catch (err) {
+      // Do not leak the connections of a failed open (e.g. a schema newer than this code).
+      if (reader && reader !== writer) reader.close();
+      writer?.close();
       throw translateSqliteError(err);
     }
   }

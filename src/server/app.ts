@@ -1,0 +1,68 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { newId } from '../core/ids.ts';
+import { installAuthentication } from './authenticate.ts';
+import { sendError, sendNotFound } from './errors.ts';
+import { BODY_LIMIT_BYTES } from './limits.ts';
+import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
+import { installRequestContext } from './request-context.ts';
+import type { ServerEngine } from './route-deps.ts';
+import { RootTokens } from './root-token.ts';
+import { readRootTokenHash, rootTokenFilePath } from './root-token-file.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerCryptoRoutes } from './routes/crypto.ts';
+import { registerKeyRoutes } from './routes/keys.ts';
+import { registerSysRoutes } from './routes/sys.ts';
+import { compileValidator } from './validation.ts';
+
+export interface ServerOptions {
+  readonly engine: ServerEngine;
+  /** A pino logger (see createLogger); without one the server logs nothing. */
+  readonly logger?: FastifyBaseLogger;
+  /** SHA-256 of a root token the caller already made (dev mode); otherwise read from `dataDir`. */
+  readonly rootTokenHash?: Buffer | null;
+  /** Where `root-token.json` is read from and written to; without it the hash lives in memory only. */
+  readonly dataDir?: string | null;
+}
+
+/** Longest path segment the router matches: key names are at most 128 characters. */
+const MAX_PARAM_LENGTH = 256;
+
+/**
+ * The HTTP API over an Engine: every route has TypeBox schemas for its input and its output, every
+ * error has the `{"error":{code,message,requestId}}` shape, every request is authenticated before
+ * its body is read. The caller listens and closes.
+ *
+ * @example
+ * const app = await buildServer({ engine, logger: createLogger(), dataDir });
+ * await app.listen({ host: '127.0.0.1', port: 8200 });
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const dataDir = options.dataDir ?? null;
+  const tokenFile = dataDir === null ? null : rootTokenFilePath(dataDir);
+  const tokens = new RootTokens({ hash: options.rootTokenHash ?? (tokenFile ? readRootTokenHash(tokenFile) : null), file: tokenFile });
+
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Request ids are ours: a client cannot choose the id its audit entry is filed under.
+    genReqId: () => newId('req'),
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (error, request, reply) => void sendError(error, request, reply),
+  });
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(compileValidator);
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
+  installRequestContext(app);
+  installAuthentication(app, tokens);
+
+  await registerOpenApi(app);
+  const deps = { engine: options.engine, tokens };
+  registerSysRoutes(app, deps);
+  registerKeyRoutes(app, deps);
+  registerCryptoRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  registerOpenApiRoute(app);
+  return app;
+}

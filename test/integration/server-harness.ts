@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import { Engine } from '../../src/engine.ts';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { createLogger } from '../../src/server/logger.ts';
+import type { InitResult } from '../../src/server/schemas/sys.ts';
+
+export interface Reply<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** Parsed JSON (trusted to be T: the test asserts the status first), or undefined when the body is not JSON. */
+  readonly body: T;
+}
+
+export interface ErrorReply {
+  readonly error: { readonly code: string; readonly message: string; readonly requestId: string };
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  /** Sent as is (for malformed JSON); implies content-type application/json unless headers say otherwise. */
+  readonly rawBody?: string;
+  /** The token to send; `null` sends none. Defaults to the server's root token once known. */
+  readonly token?: string | null;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A real Keyward server on 127.0.0.1:<random port> over SQLite in a temp dir, started the non-dev way. */
+export class TestServer {
+  readonly url: string;
+  readonly dir: string;
+  readonly app: FastifyInstance;
+  readonly engine: Engine;
+  /** Every server log line so far. */
+  readonly logLines: string[];
+  /** Every response so far, for leak checks. */
+  readonly responses: { method: string; path: string; status: number; text: string }[] = [];
+  rootToken: string | null = null;
+  shares: string[] = [];
+
+  private constructor(parts: { url: string; dir: string; app: FastifyInstance; engine: Engine; logLines: string[] }) {
+    this.url = parts.url;
+    this.dir = parts.dir;
+    this.app = parts.app;
+    this.engine = parts.engine;
+    this.logLines = parts.logLines;
+  }
+
+  static async start(): Promise<TestServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-it-'));
+    const store = SqliteStore.open({ path: join(dir, 'keyward.db') });
+    const engine = await Engine.open({ store, checkpointFile: join(dir, 'audit-checkpoints.jsonl') });
+    const logLines: string[] = [];
+    const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } });
+    const app = await buildServer({ engine, logger, dataDir: dir });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    return new TestServer({ url, dir, app, engine, logLines });
+  }
+
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    const token = options.token === undefined ? this.rootToken : options.token;
+    if (token !== null) headers['authorization'] ??= `Bearer ${token}`;
+    let payload: string | undefined;
+    if (options.rawBody !== undefined) payload = options.rawBody;
+    else if (options.body !== undefined) payload = JSON.stringify(options.body);
+    if (payload !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${this.url}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    const text = await response.text();
+    this.responses.push({ method, path, status: response.status, text });
+    assert.match(response.headers.get('x-request-id') ?? '', /^req_[0-9a-f]{24}$/, `${method} ${path} has an x-request-id`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, body: body as T };
+  }
+
+  /** Initialises over HTTP (3 shares, threshold 2) and unseals with two shares, as an operator would. */
+  async initAndUnseal(): Promise<void> {
+    const init = await this.request<Static<typeof InitResult>>('POST', '/v1/sys/init', { body: { shares: 3, threshold: 2 }, token: null });
+    assert.equal(init.status, 200, init.text);
+    this.rootToken = init.body.rootToken;
+    this.shares = init.body.shares;
+    await this.unseal();
+  }
+
+  async unseal(): Promise<void> {
+    for (const share of this.shares.slice(0, 2)) {
+      const r = await this.request('POST', '/v1/sys/unseal', { body: { share }, token: null });
+      assert.equal(r.status, 200, r.text);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.engine.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Asserts the error shape: exactly {error:{code,message,requestId}}, with the request id of the response header. */
+export function assertError(reply: Reply, status: number, code: string): void {
+  assert.equal(reply.status, status, `expected ${status} ${code}, got ${reply.status}: ${reply.text}`);
+  const body = reply.body as ErrorReply;
+  assert.deepEqual(Object.keys(body), ['error']);
+  assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'requestId']);
+  assert.equal(body.error.code, code);
+  assert.ok(body.error.message.length > 0);
+  assert.equal(body.error.requestId, reply.headers.get('x-request-id'));
+}
+
+export const b64 = (text: string): string => Buffer.from(text).toString('base64');
+export const fromB64 = (text: string): string => Buffer.from(text, 'base64').toString();
