@@ -16,8 +16,10 @@ import { AuditService } from './engine/audit-service.ts';
 import { CryptoService } from './engine/crypto-service.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { KeyAdmin } from './engine/key-admin.ts';
-import { OperationRunner } from './engine/operation.ts';
+import { OperationRunner, type OperationEvent } from './engine/operation.ts';
 import { SysService } from './engine/sys-service.ts';
+import { TokenService } from './engine/token-service.ts';
+import { DEFAULT_TOKEN_TTL } from './auth/tokens.ts';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -31,7 +33,15 @@ export interface EngineOptions {
   /** How long key metadata is cached; bounds how long another node's change can go unseen. */
   readonly keyCacheTtlMs?: number;
   readonly onAuditCommit?: (entries: number, ms: number) => void;
+  /** Told of every finished operation (action, outcome, key spec, duration): for metrics. */
+  readonly onOperation?: (event: OperationEvent) => void;
   readonly onCheckpointError?: (err: unknown) => void;
+  /** TTL of a new token when none is asked for (default 1 h). */
+  readonly tokenDefaultTtlSeconds?: number;
+  /** Longest TTL a token may have, also across renewals (default 32 days). */
+  readonly tokenMaxTtlSeconds?: number;
+  /** How long a token lookup is cached; bounds how long a revocation on another node goes unseen (default 5 s). */
+  readonly tokenCacheTtlMs?: number;
 }
 
 /**
@@ -50,17 +60,19 @@ export class Engine {
   readonly keys: KeyAdmin;
   readonly crypto: CryptoService;
   readonly audit: AuditService;
+  readonly tokens: TokenService;
   readonly store: Store;
   readonly #context: EngineContext;
   #hmacKey: Buffer | null = null;
 
-  private constructor(context: EngineContext, hmacKey: () => Buffer | null) {
+  private constructor(context: EngineContext, hmacKey: () => Buffer | null, tokens: TokenService) {
     this.#context = context;
     this.store = context.store;
     this.sys = new SysService(context);
     this.keys = new KeyAdmin(context);
     this.crypto = new CryptoService(context);
     this.audit = new AuditService(context, hmacKey);
+    this.tokens = tokens;
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -96,12 +108,20 @@ export class Engine {
         clock,
         hmacKey,
         requireUnsealed: () => void seal.secrets(),
+        ...(options.onOperation ? { onOperation: options.onOperation } : {}),
       }),
       onSealChange: (sealed) => {
         if (holder.engine) holder.engine.#onSealChange(sealed);
       },
     };
-    const engine = new Engine(context, hmacKey);
+    const tokens = new TokenService(context, {
+      ttl: {
+        defaultSeconds: options.tokenDefaultTtlSeconds ?? DEFAULT_TOKEN_TTL.defaultSeconds,
+        maxSeconds: options.tokenMaxTtlSeconds ?? DEFAULT_TOKEN_TTL.maxSeconds,
+      },
+      cacheTtlMs: options.tokenCacheTtlMs ?? 5000,
+    });
+    const engine = new Engine(context, hmacKey, tokens);
     holder.engine = engine;
     return engine;
   }
@@ -110,15 +130,15 @@ export class Engine {
    * A throwaway instance for development: SQLite in a new temporary directory, initialised with
    * one share and unsealed. Its data is gone when the directory is.
    */
-  static async openDev(options: Omit<EngineOptions, 'store'> & { dir?: string } = {}): Promise<{ engine: Engine; dir: string; share: string }> {
+  static async openDev(options: Omit<EngineOptions, 'store'> & { dir?: string } = {}): Promise<{ engine: Engine; dir: string; share: string; rootToken: string }> {
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'keyward-dev-'));
     const store = SqliteStore.open({ path: join(dir, 'keyward.db') });
     const engine = await Engine.open({ checkpointFile: join(dir, 'audit-checkpoints.jsonl'), ...options, store });
     const ctx: CallContext = { principal: systemPrincipal('dev-mode'), source: 'dev-mode' };
-    const { shares } = await engine.sys.init(ctx, { shares: 1, threshold: 1 });
+    const { shares, rootToken } = await engine.sys.init(ctx, { shares: 1, threshold: 1 });
     const share = shares[0] as string;
     await engine.sys.unseal(ctx, share);
-    return { engine, dir, share };
+    return { engine, dir, share, rootToken };
   }
 
   /** Flushes the audit log, seals, and closes the store. */

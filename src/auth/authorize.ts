@@ -16,6 +16,7 @@ export interface Decision {
  * characters) optionally restricted to keys whose names match a glob after '@'.
  */
 export function authorize(principal: Principal, action: string, resource: Resource = {}): Decision {
+  if (SELF_ACTIONS.has(action) && principal.accessor !== undefined) return { allowed: true, reason: 'every token may look up, renew and revoke itself' };
   for (const permission of principal.permissions) {
     const at = permission.indexOf('@');
     const actionGlob = at === -1 ? permission : permission.slice(0, at);
@@ -28,8 +29,12 @@ export function authorize(principal: Principal, action: string, resource: Resour
   return { allowed: false, reason: `${principal.actor} lacks permission for ${action}${resource.keyName ? ` on key "${resource.keyName}"` : ''}` };
 }
 
+/** What any token may do to itself without a grant (as in Vault: lookup-self, renew-self, revoke-self). */
+const SELF_ACTIONS: ReadonlySet<string> = new Set(['token.lookup-self', 'token.renew-self', 'token.revoke-self']);
+
 /** True if some permission could grant `action` on some key (used before looking a key up). */
 export function mayPerform(principal: Principal, action: string): boolean {
+  if (SELF_ACTIONS.has(action) && principal.accessor !== undefined) return true;
   return principal.permissions.some((p) => globMatch(p.split('@')[0] ?? '', action));
 }
 

@@ -8,6 +8,8 @@ export interface Principal {
    * `crypto.*@billing-*`, `keys.read`. Root holds `*`.
    */
   readonly permissions: readonly string[];
+  /** The accessor of the token that authenticated this principal (root and token principals). */
+  readonly accessor?: string;
 }
 
 /** Per-call facts that go into the audit entry. */

@@ -26,6 +26,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   unauthenticated: 401,
   permission_denied: 403,
   token_not_found: 404,
+  token_not_renewable: 409,
   not_found: 404,
   audit_failed: 503,
   storage_unavailable: 503,

@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'unauthenticated',
   'permission_denied',
   'token_not_found',
+  'token_not_renewable',
   'not_found',
   'audit_failed',
   'storage_unavailable',

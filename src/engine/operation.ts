@@ -15,6 +15,8 @@ export class Operation {
   readonly action: string;
   keyId: string | null = null;
   keyVersion: number | null = null;
+  /** The spec of the key this operation is about, for metrics (not audited: the key id says it). */
+  keySpec: string | null = null;
   readonly details: Record<string, AuditDetailValue> = {};
   mutation: AuditedMutation | undefined;
   authorized = false;
@@ -42,6 +44,7 @@ export class Operation {
   forKey(key: KeyRecord, version: number | null = null): void {
     this.keyId = key.id;
     this.keyVersion = version;
+    this.keySpec = key.spec;
     this.details['keyName'] = key.name;
     this.authorize({ keyName: key.name });
   }
@@ -79,6 +82,17 @@ export interface OperationRunnerDeps {
   readonly hmacKey: () => Buffer | null;
   /** Throws `sealed` while sealed; every action outside `sys.` needs an unsealed node. */
   readonly requireUnsealed: () => void;
+  /** Told of every finished operation (after its audit entry is durable, or failed): for metrics. */
+  readonly onOperation?: (event: OperationEvent) => void;
+}
+
+/** What metrics learn of one operation. */
+export interface OperationEvent {
+  readonly action: string;
+  readonly outcome: AuditOutcome;
+  readonly errorCode: ErrorCode | null;
+  readonly keySpec: string | null;
+  readonly durationMs: number;
 }
 
 /**
@@ -95,6 +109,7 @@ export class OperationRunner {
 
   async run<T>(ctx: CallContext, action: string, body: (op: Operation) => Promise<T>): Promise<T> {
     const op = new Operation(ctx, action, this.#deps.hmacKey);
+    const started = performance.now();
     let result: T;
     try {
       if (!action.startsWith('sys.')) this.#deps.requireUnsealed();
@@ -102,11 +117,32 @@ export class OperationRunner {
       if (!op.authorized) throw new KeywardError('internal', `operation ${action} skipped authorization`);
     } catch (err) {
       const e = toKeywardError(err);
-      await this.#deps.audit.record(op.draft(this.#deps.clock, DENIED.has(e.code) ? 'denied' : 'failure', e.code));
+      const outcome = DENIED.has(e.code) ? 'denied' : 'failure';
+      try {
+        await this.#deps.audit.record(op.draft(this.#deps.clock, outcome, e.code));
+      } finally {
+        this.#report(op, outcome, e.code, started);
+      }
       throw e;
     }
-    // Rejects with the mutation's own error (after auditing the failure), or with audit_failed.
-    await this.#deps.audit.record(op.draft(this.#deps.clock, 'success', null), op.mutation);
+    try {
+      // Rejects with the mutation's own error (after auditing the failure), or with audit_failed.
+      await this.#deps.audit.record(op.draft(this.#deps.clock, 'success', null), op.mutation);
+    } catch (err) {
+      this.#report(op, 'failure', toKeywardError(err).code, started);
+      throw err;
+    }
+    this.#report(op, 'success', null, started);
     return result;
+  }
+
+  #report(op: Operation, outcome: AuditOutcome, errorCode: ErrorCode | null, started: number): void {
+    const listener = this.#deps.onOperation;
+    if (!listener) return;
+    try {
+      listener({ action: op.action, outcome, errorCode, keySpec: op.keySpec, durationMs: performance.now() - started });
+    } catch {
+      // Metrics must never change the outcome of an operation.
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { KeywardError } from '../core/errors.ts';
 import type { CallContext } from '../auth/principal.ts';
+import { issueRootToken } from '../auth/tokens.ts';
 import { Seal, type SealStatus } from '../seal/seal.ts';
 import type { EngineContext } from './engine-context.ts';
 
@@ -7,6 +8,8 @@ export interface InitResult {
   /** Unseal shares (base64), shown once. */
   readonly shares: string[];
   readonly threshold: number;
+  /** The root token (every permission, no expiry), shown once; only its hash is stored. */
+  readonly rootToken: string;
 }
 
 /** Initialisation and the seal: init, unseal (share by share), reset, seal, status. */
@@ -26,14 +29,20 @@ export class SysService {
     return this.#c.runner.run(ctx, 'sys.init', async (op) => {
       op.authorize();
       if (this.#c.seal.status().initialized) throw new KeywardError('already_initialized', 'Keyward is already initialised');
-      const plan = await Seal.plan({ ...options, now: this.#c.clock.now() });
+      const now = this.#c.clock.now();
+      const plan = await Seal.plan({ ...options, now });
+      const root = issueRootToken(now);
       op.details['shares'] = plan.record.shares;
       op.details['threshold'] = plan.record.threshold;
-      op.mutation = (tx) => tx.putSeal(plan.record);
-      return { plan };
-    }).then(({ plan }) => {
+      op.details['rootTokenAccessor'] = root.record.accessor;
+      op.mutation = async (tx) => {
+        await tx.putSeal(plan.record);
+        await tx.insertToken(root.record);
+      };
+      return { plan, rootToken: root.token };
+    }).then(({ plan, rootToken }) => {
       this.#c.seal.initialized(plan.record);
-      return { shares: plan.shares, threshold: plan.record.threshold };
+      return { shares: plan.shares, threshold: plan.record.threshold, rootToken };
     });
   }
 

@@ -1,21 +1,31 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { KeywardError } from '../core/errors.ts';
-import { anonymousPrincipal, type RootTokens } from './root-token.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { ServerEngine } from './route-deps.ts';
 
 /**
  * Authenticates every request before its body is read: public routes get the anonymous principal,
- * every other route needs the root token. Unknown routes skip this and answer 404.
+ * every other route needs a live token (root or service). Unknown routes skip this and answer 404.
  */
-export function installAuthentication(app: FastifyInstance, tokens: RootTokens): void {
+export function installAuthentication(app: FastifyInstance, engine: ServerEngine): void {
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
     if (request.routeOptions.config.public === true) {
       request.principal = anonymousPrincipal(request.ip);
       return;
     }
-    request.principal = tokens.authenticate(presentedToken(request.headers));
+    request.principal = await engine.tokens.authenticate(presentedToken(request.headers), {
+      source: request.ip,
+      requestId: request.id,
+      ...(request.correlationId !== null ? { correlationId: request.correlationId } : {}),
+    });
   });
+}
+
+/** Who calls the unauthenticated routes (init, unseal): only what those routes need. */
+export function anonymousPrincipal(ip: string): Principal {
+  return { type: 'system', actor: `anonymous:${ip}`, permissions: ['sys.init', 'sys.unseal', 'sys.unseal-reset'] };
 }
 
 const BEARER = /^Bearer +(\S+) *$/i;

@@ -153,3 +153,36 @@ export interface CheckpointRecord {
   readonly signature: string;
   readonly publicKey: string;
 }
+
+export type TokenType = 'root' | 'service';
+
+/**
+ * An API token, stored only as its SHA-256. The accessor names it in the audit log and in
+ * lookups/revocation without revealing it.
+ */
+export interface TokenRecord {
+  readonly accessor: string;
+  /** SHA-256 of the token text; the token itself is never stored. */
+  readonly hash: Buffer;
+  readonly type: TokenType;
+  /** Permission patterns (see auth/authorize.ts). */
+  readonly permissions: readonly string[];
+  readonly description: string | null;
+  readonly createdAt: string;
+  /** The actor that created it (`system:init` for the root token). */
+  readonly createdBy: string;
+  /** Null: never expires (root tokens). */
+  readonly expiresAt: string | null;
+  readonly renewable: boolean;
+  /** The TTL it was created with; renewal extends by this much unless told otherwise. */
+  readonly ttlSeconds: number | null;
+  readonly revokedAt: string | null;
+}
+
+export type TokenPatch = Partial<Pick<TokenRecord, 'expiresAt' | 'revokedAt'>>;
+
+export interface TokenListFilter {
+  /** Keyset pagination: accessors strictly after this one. */
+  readonly after?: string;
+  readonly limit: number;
+}

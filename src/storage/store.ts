@@ -8,6 +8,9 @@ import type {
   KeyRecord,
   KeyVersionRecord,
   SealRecord,
+  TokenListFilter,
+  TokenPatch,
+  TokenRecord,
 } from './records.ts';
 
 /**
@@ -28,6 +31,11 @@ export interface Store {
   listKeys(filter: KeyListFilter): Promise<KeyRecord[]>;
   getKeyVersion(keyId: string, version: number): Promise<KeyVersionRecord | null>;
   listKeyVersions(keyId: string): Promise<KeyVersionRecord[]>;
+
+  getTokenByHash(hash: Buffer): Promise<TokenRecord | null>;
+  getToken(accessor: string): Promise<TokenRecord | null>;
+  /** Tokens in accessor order (keyset pagination). */
+  listTokens(filter: TokenListFilter): Promise<TokenRecord[]>;
 
   auditHead(): Promise<AuditHead>;
   getAuditEntry(seq: number): Promise<AuditRecord | null>;
@@ -59,6 +67,11 @@ export interface StoreTx {
    * new total; returns null (and changes nothing) if it would pass the limit.
    */
   reserveEncryptions(keyId: string, version: number, count: number, limit: number): Promise<number | null>;
+
+  /** Throws `conflict` if the accessor or hash is taken. */
+  insertToken(token: TokenRecord): Promise<void>;
+  /** Applies the patch and returns the new record; throws `token_not_found` for an unknown accessor. */
+  updateToken(accessor: string, patch: TokenPatch): Promise<TokenRecord>;
 
   /** The chain head, locked against other writers until the transaction ends. */
   lockAuditHead(): Promise<AuditHead>;

@@ -11,7 +11,7 @@ import { CheckpointFile, checkpointSignatureValid, ed25519Signer, type Checkpoin
 import { verifyChain } from '../../src/audit/verify-chain.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import type { Store, StoreTx } from '../../src/storage/store.ts';
-import type { AuditDraft, AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord } from '../../src/storage/records.ts';
+import type { AuditDraft, AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../../src/storage/records.ts';
 
 function draft(overrides: Partial<AuditDraft> = {}): AuditDraft {
   return {
@@ -97,6 +97,9 @@ class CommitFailsStore implements Store {
   listKeys(filter: KeyListFilter): Promise<KeyRecord[]> { return this.#inner.listKeys(filter); }
   getKeyVersion(keyId: string, version: number): Promise<KeyVersionRecord | null> { return this.#inner.getKeyVersion(keyId, version); }
   listKeyVersions(keyId: string): Promise<KeyVersionRecord[]> { return this.#inner.listKeyVersions(keyId); }
+  getTokenByHash(hash: Buffer): Promise<TokenRecord | null> { return this.#inner.getTokenByHash(hash); }
+  getToken(accessor: string): Promise<TokenRecord | null> { return this.#inner.getToken(accessor); }
+  listTokens(filter: TokenListFilter): Promise<TokenRecord[]> { return this.#inner.listTokens(filter); }
   auditHead(): Promise<AuditHead> { return this.#inner.auditHead(); }
   getAuditEntry(seq: number): Promise<AuditRecord | null> { return this.#inner.getAuditEntry(seq); }
   readAudit(fromSeq: number, limit: number): Promise<AuditRecord[]> { return this.#inner.readAudit(fromSeq, limit); }

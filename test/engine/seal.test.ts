@@ -51,8 +51,9 @@ describe('initialisation', () => {
 
   it('creates 5 shares with threshold 3 by default and stays sealed', async () => {
     const engine = await fresh();
-    const { shares, threshold } = await engine.sys.init(root);
+    const { shares, threshold, rootToken } = await engine.sys.init(root);
     assert.equal(shares.length, 5);
+    assert.match(rootToken, /^kwr_[A-Za-z0-9_-]{43}$/);
     assert.equal(threshold, 3);
     assert.equal(new Set(shares).size, 5, 'shares are distinct');
     for (const s of shares) assert.match(s, /^[A-Za-z0-9+/]{44}$/, 'a share is 44 characters of base64');
@@ -60,8 +61,12 @@ describe('initialisation', () => {
     const entry = await lastAuditEntry(engine);
     assert.equal(entry.action, 'sys.init');
     assert.equal(entry.outcome, 'success');
-    assert.deepEqual(entry.details, { shares: 5, threshold: 3 });
-    assert.ok(!JSON.stringify(await allAuditEntries(engine)).includes(shares[0] as string), 'shares are not audited');
+    const rootTokenAccessor = entry.details['rootTokenAccessor'];
+    assert.deepEqual(entry.details, { shares: 5, threshold: 3, rootTokenAccessor });
+    assert.match(String(rootTokenAccessor), /^[0-9a-f]{24}$/);
+    const audited = JSON.stringify(await allAuditEntries(engine));
+    assert.ok(!audited.includes(shares[0] as string), 'shares are not audited');
+    assert.ok(!audited.includes(rootToken), 'the root token is not audited');
   });
 
   for (const [label, options] of [

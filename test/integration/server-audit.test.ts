@@ -36,7 +36,7 @@ describe('Keyward over HTTP: the audit log, OpenAPI, and what never leaks', () =
     assert.equal(entry?.requestId, encrypted.requestId);
     assert.equal(entry?.correlationId, 'trace-7f3a.launch:1');
     assert.equal(entry?.source, '127.0.0.1');
-    assert.match(entry?.actor ?? '', /^root:[0-9a-f]{12}$/);
+    assert.match(entry?.actor ?? '', /^root:[0-9a-f]{24}$/);
     assert.ok(!entry?.actor.includes(server.rootToken ?? 'none'));
   });
 

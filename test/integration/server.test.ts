@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Static } from '@sinclair/typebox';
@@ -31,7 +31,7 @@ describe('Keyward over HTTP: init, unseal and a key lifecycle on SQLite', () => 
     assert.deepEqual(status.body, { initialized: false, sealed: true, threshold: null, shares: null, progress: 0 });
   });
 
-  it('initialises once, returning shares and a root token whose hash alone is kept in a 0600 file', async () => {
+  it('initialises once, returning shares and a root token whose hash alone is stored', async () => {
     const init = await server.request<Static<typeof InitResult>>('POST', '/v1/sys/init', { body: { shares: 3, threshold: 2 }, token: null });
     assert.equal(init.status, 200, init.text);
     assert.equal(init.body.shares.length, 3);
@@ -40,12 +40,16 @@ describe('Keyward over HTTP: init, unseal and a key lifecycle on SQLite', () => 
     server.rootToken = init.body.rootToken;
     server.shares = init.body.shares;
 
-    const file = join(server.dir, 'root-token.json');
-    assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { sha256: createHash('sha256').update(init.body.rootToken).digest('hex') });
+    const hash = createHash('sha256').update(init.body.rootToken).digest();
+    const stored = await server.engine.store.getTokenByHash(hash);
+    assert.deepEqual([stored?.type, stored?.permissions, stored?.expiresAt], ['root', ['*'], null]);
+    // The database holds the hash, never the token text.
+    for (const file of ['keyward.db', 'keyward.db-wal'].map((f) => join(server.dir, f)).filter((f) => existsSync(f))) {
+      assert.ok(!readFileSync(file).includes(Buffer.from(init.body.rootToken)), `no token text in ${file}`);
+    }
 
     assertError(await server.request('POST', '/v1/sys/init', { body: {}, token: null }), 409, 'already_initialized');
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')).sha256, createHash('sha256').update(init.body.rootToken).digest('hex'), 'a refused init keeps the token');
+    assert.ok(await server.engine.store.getTokenByHash(hash), 'a refused init keeps the token');
   });
 
   it('refuses key operations while sealed, then unseals share by share', async () => {
@@ -147,8 +151,8 @@ describe('Keyward over HTTP: init, unseal and a key lifecycle on SQLite', () => 
     assert.equal(min.body.minDecryptionVersion, 1);
   });
 
-  it('keeps the root token across a restart of the HTTP layer (read from root-token.json)', async () => {
-    const again = await buildServer({ engine: server.engine, dataDir: server.dir });
+  it('keeps the root token across a restart of the HTTP layer (tokens live in the store)', async () => {
+    const again = await buildServer({ engine: server.engine });
     try {
       const ok = await again.inject({ method: 'GET', url: '/v1/keys', headers: { 'x-keyward-token': server.rootToken ?? '' } });
       assert.equal(ok.statusCode, 200, ok.body);

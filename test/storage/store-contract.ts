@@ -9,6 +9,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { KeywardError, type ErrorCode } from '../../src/core/errors.ts';
 import { linkEntries } from '../../src/audit/audit-chain.ts';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
@@ -22,6 +23,7 @@ import type {
   KeyRecord,
   KeyVersionRecord,
   SealRecord,
+  TokenRecord,
 } from '../../src/storage/records.ts';
 
 export interface OpenedStore {
@@ -732,6 +734,81 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
           const report = await verifyChain({ store, origin, publicKey: null });
           assert.equal(report.ok, true, JSON.stringify(report.firstBad));
           assert.deepEqual(report.entries, { checked: 50, valid: 50 });
+        }),
+      );
+    });
+
+    describe('tokens', () => {
+      const makeToken = (overrides: Partial<TokenRecord> = {}): TokenRecord => {
+        const accessor = overrides.accessor ?? uid('acc').slice(4);
+        return {
+          accessor,
+          hash: createHash('sha256').update(accessor).digest(),
+          type: 'service',
+          permissions: ['crypto.*@billing-*', 'key.describe'],
+          description: 'ci deploys',
+          createdAt: at(0),
+          createdBy: 'root:test',
+          expiresAt: at(60),
+          renewable: true,
+          ttlSeconds: 3600,
+          revokedAt: null,
+          ...overrides,
+        };
+      };
+
+      it(
+        'insertToken stores a token; getToken and getTokenByHash return it; unknown ones are null',
+        withStore(async (store) => {
+          const token = makeToken();
+          const root = makeToken({ type: 'root', permissions: ['*'], expiresAt: null, renewable: false, ttlSeconds: null, description: null });
+          await store.transaction(async (tx) => {
+            await tx.insertToken(token);
+            await tx.insertToken(root);
+          });
+          assert.deepEqual(await store.getToken(token.accessor), token);
+          assert.deepEqual(await store.getTokenByHash(token.hash), token);
+          assert.deepEqual(await store.getToken(root.accessor), root);
+          assert.equal(await store.getToken('nope'), null);
+          assert.equal(await store.getTokenByHash(Buffer.alloc(32)), null);
+        }),
+      );
+
+      it(
+        'a token whose accessor or hash is taken is refused with conflict',
+        withStore(async (store) => {
+          const token = makeToken();
+          await store.transaction((tx) => tx.insertToken(token));
+          await assert.rejects(store.transaction((tx) => tx.insertToken(makeToken({ accessor: token.accessor }))), isCode('conflict'));
+          await assert.rejects(store.transaction((tx) => tx.insertToken(makeToken({ hash: token.hash }))), isCode('conflict'));
+        }),
+      );
+
+      it(
+        'updateToken changes expiry and revocation and returns the record; an unknown accessor is token_not_found',
+        withStore(async (store) => {
+          const token = makeToken();
+          await store.transaction((tx) => tx.insertToken(token));
+          const renewed = await store.transaction((tx) => tx.updateToken(token.accessor, { expiresAt: at(120) }));
+          assert.deepEqual(renewed, { ...token, expiresAt: at(120) });
+          const revoked = await store.transaction((tx) => tx.updateToken(token.accessor, { revokedAt: at(5) }));
+          assert.deepEqual(revoked, { ...token, expiresAt: at(120), revokedAt: at(5) });
+          assert.deepEqual(await store.getToken(token.accessor), revoked);
+          await assert.rejects(store.transaction((tx) => tx.updateToken('nope', { revokedAt: at(5) })), isCode('token_not_found'));
+        }),
+      );
+
+      it(
+        'listTokens returns tokens in accessor order with keyset pagination',
+        withStore(async (store) => {
+          const tokens = ['c', 'a', 'd', 'b'].map((a) => makeToken({ accessor: a.repeat(24) }));
+          await store.transaction(async (tx) => {
+            for (const t of tokens) await tx.insertToken(t);
+          });
+          const accessors = (list: readonly TokenRecord[]): string[] => list.map((t) => t.accessor[0] ?? '');
+          assert.deepEqual(accessors(await store.listTokens({ limit: 10 })), ['a', 'b', 'c', 'd']);
+          assert.deepEqual(accessors(await store.listTokens({ limit: 2 })), ['a', 'b']);
+          assert.deepEqual(accessors(await store.listTokens({ after: 'b'.repeat(24), limit: 10 })), ['c', 'd']);
         }),
       );
     });

@@ -12,7 +12,7 @@ const publicRoute = { config: { public: true } } as const;
 const noToken: readonly never[] = [];
 
 /** Health, seal status, init, unseal, seal. */
-export function registerSysRoutes(app: FastifyInstance, { engine, tokens }: RouteDeps): void {
+export function registerSysRoutes(app: FastifyInstance, { engine }: RouteDeps): void {
   app.get(
     '/v1/sys/health',
     { ...publicRoute, schema: { tags, summary: 'Liveness, and whether the node is initialised and unsealed', security: noToken, response: { 200: Health, ...ERROR_RESPONSES } } },
@@ -41,9 +41,8 @@ export function registerSysRoutes(app: FastifyInstance, { engine, tokens }: Rout
       },
     },
     async (request): Promise<Static<typeof InitResult>> => {
-      const ctx = callContext(request);
-      const { result, rootToken } = await tokens.issueWith(() => engine.sys.init(ctx, request.body));
-      return { shares: result.shares, threshold: result.threshold, rootToken };
+      const result = await engine.sys.init(callContext(request), request.body);
+      return { shares: result.shares, threshold: result.threshold, rootToken: result.rootToken };
     },
   );
 

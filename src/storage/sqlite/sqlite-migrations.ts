@@ -87,4 +87,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (size, time)
   ) STRICT;
   `,
+  // 2: API tokens (hashed), replacing the root-token file of the first server version.
+  `
+  CREATE TABLE tokens (
+    accessor TEXT PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    expires_at TEXT,
+    renewable INTEGER NOT NULL,
+    ttl_seconds INTEGER,
+    revoked_at TEXT
+  ) STRICT;
+  `,
 ];

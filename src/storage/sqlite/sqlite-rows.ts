@@ -10,6 +10,8 @@ import type {
   KeyState,
   KeyVersionRecord,
   Tier,
+  TokenRecord,
+  TokenType,
 } from '../records.ts';
 
 /** Row shapes as better-sqlite3 returns them, and their mapping to records. */
@@ -180,4 +182,50 @@ export interface CheckpointRow {
 
 export function checkpointFromRow(r: CheckpointRow): CheckpointRecord {
   return { size: r.size, time: r.time, origin: r.origin, chainHash: r.chain_hash, signature: r.signature, publicKey: r.public_key };
+}
+
+export interface TokenRow {
+  accessor: string;
+  hash: Buffer;
+  type: string;
+  permissions: string;
+  description: string | null;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  renewable: number;
+  ttl_seconds: number | null;
+  revoked_at: string | null;
+}
+
+export function tokenFromRow(r: TokenRow): TokenRecord {
+  return {
+    accessor: r.accessor,
+    hash: r.hash,
+    type: r.type as TokenType,
+    permissions: JSON.parse(r.permissions) as string[],
+    description: r.description,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    expiresAt: r.expires_at,
+    renewable: r.renewable === 1,
+    ttlSeconds: r.ttl_seconds,
+    revokedAt: r.revoked_at,
+  };
+}
+
+export function tokenToRow(t: TokenRecord): TokenRow {
+  return {
+    accessor: t.accessor,
+    hash: t.hash,
+    type: t.type,
+    permissions: JSON.stringify(t.permissions),
+    description: t.description,
+    created_at: t.createdAt,
+    created_by: t.createdBy,
+    expires_at: t.expiresAt,
+    renewable: t.renewable ? 1 : 0,
+    ttl_seconds: t.ttlSeconds,
+    revoked_at: t.revokedAt,
+  };
 }

@@ -2,17 +2,19 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { KeywardError } from '../../core/errors.ts';
 import type { Store, StoreTx } from '../store.ts';
-import type { AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord } from '../records.ts';
+import type { AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../records.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import {
   auditFromRow,
   checkpointFromRow,
   keyFromRow,
   keyVersionFromRow,
+  tokenFromRow,
   type AuditRow,
   type CheckpointRow,
   type KeyRow,
   type KeyVersionRow,
+  type TokenRow,
 } from './sqlite-rows.ts';
 import { SqliteTx } from './sqlite-tx.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
@@ -128,6 +130,25 @@ export class SqliteStore implements Store {
   async listKeyVersions(keyId: string): Promise<KeyVersionRecord[]> {
     const rows = this.#read(() => prepared(this.#reader, 'SELECT * FROM key_versions WHERE key_id = ? ORDER BY version').all(keyId)) as KeyVersionRow[];
     return rows.map(keyVersionFromRow);
+  }
+
+  async getTokenByHash(hash: Buffer): Promise<TokenRecord | null> {
+    const row = this.#read(() => prepared(this.#reader, 'SELECT * FROM tokens WHERE hash = ?').get(hash)) as TokenRow | undefined;
+    return row ? tokenFromRow(row) : null;
+  }
+
+  async getToken(accessor: string): Promise<TokenRecord | null> {
+    const row = this.#read(() => prepared(this.#reader, 'SELECT * FROM tokens WHERE accessor = ?').get(accessor)) as TokenRow | undefined;
+    return row ? tokenFromRow(row) : null;
+  }
+
+  async listTokens(filter: TokenListFilter): Promise<TokenRecord[]> {
+    const rows = this.#read(() =>
+      filter.after === undefined
+        ? prepared(this.#reader, 'SELECT * FROM tokens ORDER BY accessor LIMIT ?').all(filter.limit)
+        : prepared(this.#reader, 'SELECT * FROM tokens WHERE accessor > ? ORDER BY accessor LIMIT ?').all(filter.after, filter.limit),
+    ) as TokenRow[];
+    return rows.map(tokenFromRow);
   }
 
   async auditHead(): Promise<AuditHead> {

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { KeywardError } from '../../core/errors.ts';
 import type { StoreTx } from '../store.ts';
-import type { AuditHead, AuditRecord, CheckpointRecord, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord } from '../records.ts';
-import { auditToRow, keyFromRow, keyToRow, type KeyRow } from './sqlite-rows.ts';
+import type { AuditHead, AuditRecord, CheckpointRecord, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord, TokenPatch, TokenRecord } from '../records.ts';
+import { auditToRow, keyFromRow, keyToRow, tokenFromRow, tokenToRow, type KeyRow, type TokenRow } from './sqlite-rows.ts';
 import { prepared, readHead } from './sqlite-statements.ts';
 
 const PATCH_COLUMNS: Readonly<Record<keyof KeyPatch, string>> = {
@@ -112,6 +112,34 @@ export class SqliteTx implements StoreTx {
     const row = prepared(this.#db, 'UPDATE key_versions SET encryption_count = encryption_count + ? WHERE key_id = ? AND version = ? AND encryption_count + ? <= ? RETURNING encryption_count')
       .get(count, keyId, version, count, limit) as { encryption_count: number } | undefined;
     return row ? row.encryption_count : null;
+  }
+
+  async insertToken(token: TokenRecord): Promise<void> {
+    this.#check();
+    if (prepared(this.#db, 'SELECT 1 FROM tokens WHERE accessor = ? OR hash = ?').get(token.accessor, token.hash)) {
+      throw new KeywardError('conflict', 'a token with that accessor already exists', { accessor: token.accessor });
+    }
+    const row = tokenToRow(token);
+    const cols = Object.keys(row);
+    prepared(this.#db, `INSERT INTO tokens (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+  }
+
+  async updateToken(accessor: string, patch: TokenPatch): Promise<TokenRecord> {
+    this.#check();
+    const sets: string[] = [];
+    const args: (string | null)[] = [];
+    if (patch.expiresAt !== undefined) {
+      sets.push('expires_at = ?');
+      args.push(patch.expiresAt);
+    }
+    if (patch.revokedAt !== undefined) {
+      sets.push('revoked_at = ?');
+      args.push(patch.revokedAt);
+    }
+    if (sets.length > 0) prepared(this.#db, `UPDATE tokens SET ${sets.join(', ')} WHERE accessor = ?`).run(...args, accessor);
+    const row = prepared(this.#db, 'SELECT * FROM tokens WHERE accessor = ?').get(accessor) as TokenRow | undefined;
+    if (!row) throw new KeywardError('token_not_found', 'no token with that accessor', { accessor });
+    return tokenFromRow(row);
   }
 
   async lockAuditHead(): Promise<AuditHead> {
