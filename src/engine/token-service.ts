@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { KeywardError } from '../core/errors.ts';
 import type { CallContext, Principal } from '../auth/principal.ts';
 import {
@@ -58,7 +59,7 @@ export class TokenService {
   readonly #c: EngineContext;
   readonly #ttl: TokenTtlPolicy;
   readonly #cacheTtlMs: number;
-  /** hash (hex) → record and when it was read: a revocation on another node is seen within cacheTtlMs. */
+  /** accessor → record and when it was read: a revocation on another node is seen within cacheTtlMs. */
   readonly #cache = new Map<string, { token: TokenRecord; readAt: number }>();
 
   constructor(c: EngineContext, options: { ttl: TokenTtlPolicy; cacheTtlMs: number }) {
@@ -82,12 +83,15 @@ export class TokenService {
       await this.#refuse(request, null, 'missing');
       throw new KeywardError('unauthenticated', 'a token is required: send "Authorization: Bearer <token>" or "X-Keyward-Token: <token>"');
     }
-    const hash = looksLikeToken(presented) ? hashToken(presented) : null;
-    const token = hash ? await this.#lookup(hash) : null;
+    // Selector/verifier: the accessor (a separate hash of the token) finds the record, then the
+    // stored SHA-256 is compared in constant time, so lookup timing says nothing about the verifier.
+    const accessor = looksLikeToken(presented) ? tokenAccessor(presented) : null;
+    const found = accessor ? await this.#lookup(accessor) : null;
+    const token = found && timingSafeEqual(found.hash, hashToken(presented)) ? found : null;
     const refusal = tokenRefusal(token, this.#c.clock.now());
     if (token === null || refusal !== null) {
       // A token of the right shape is named by its accessor, so a revoked or expired one can be traced.
-      await this.#refuse(request, hash ? tokenAccessor(presented) : null, refusal ?? 'unknown');
+      await this.#refuse(request, accessor, refusal ?? 'unknown');
       throw new KeywardError('unauthenticated', refusal === 'expired' ? 'the token has expired' : refusal === 'revoked' ? 'the token has been revoked' : 'the token is not valid');
     }
     return tokenPrincipal(token);
@@ -205,12 +209,12 @@ export class TokenService {
     return token;
   }
 
-  async #lookup(hash: Buffer): Promise<TokenRecord | null> {
-    const key = hash.toString('hex');
+  async #lookup(accessor: string): Promise<TokenRecord | null> {
+    const key = accessor;
     const cached = this.#cache.get(key);
     const now = performance.now();
     if (cached && now - cached.readAt < this.#cacheTtlMs) return cached.token;
-    const token = await this.#c.store.getTokenByHash(hash);
+    const token = await this.#c.store.getToken(accessor);
     if (token) {
       if (this.#cache.size >= TOKEN_CACHE_MAX) this.#cache.clear();
       this.#cache.set(key, { token, readAt: now });
@@ -221,7 +225,7 @@ export class TokenService {
   }
 
   #forget(token: TokenRecord): void {
-    this.#cache.delete(token.hash.toString('hex'));
+    this.#cache.delete(token.accessor);
   }
 
   async #refuse(request: AuthenticationRequest, accessor: string | null, reason: string): Promise<void> {
