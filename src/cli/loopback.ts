@@ -2,8 +2,8 @@ import { isIP } from 'node:net';
 
 /**
  * True for addresses only this machine can reach: localhost, 127.0.0.0/8, ::1 (and its IPv4-mapped
- * forms). Until TLS lands the server listens on nothing else, since tokens and plaintext travel in
- * clear text.
+ * forms). Without TLS the server listens on nothing else (unless told `insecure`), since tokens and
+ * plaintext would travel in clear text.
  */
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;

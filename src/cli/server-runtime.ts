@@ -2,10 +2,12 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { Engine } from '../engine.ts';
+import { defaultConfig, type KeywardConfig } from '../core/config.ts';
+import { Engine, type EngineOptions } from '../engine.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { buildServer } from '../server/app.ts';
-import { issueRootToken } from '../server/root-token.ts';
+import { ServerMetrics } from '../server/metrics.ts';
+import type { TlsFiles } from './load-config.ts';
 
 /** A built (not yet listening) server and how to shut it down. */
 export interface ServerRuntime {
@@ -14,56 +16,85 @@ export interface ServerRuntime {
   /** Set in dev mode: what the banner shows. */
   readonly dev: { readonly rootToken: string; readonly unsealShare: string; readonly dataDir: string } | null;
   readonly dataDir: string;
+  /** Null when `metrics.enabled` is false. */
+  readonly metrics: ServerMetrics | null;
   /** Drains in-flight requests, then closes the engine (flushing the audit log); dev mode also removes its data. */
   close(): Promise<void>;
 }
 
+/** What the composition root hands over: the validated config (defaults if absent) and the TLS files it read. */
+export interface RuntimeSetup {
+  readonly config?: KeywardConfig;
+  readonly tls?: TlsFiles | null;
+}
+
 /** Dev mode: a temporary SQLite database, initialised and unsealed with one share, and a fresh root token. */
-export async function openDevRuntime(logger: Logger): Promise<ServerRuntime> {
-  const { engine, dir, share } = await Engine.openDev({ onCheckpointError: checkpointErrorLogger(logger) });
-  const { token, hash } = issueRootToken();
-  const app = await buildServer({ engine, logger, rootTokenHash: hash, dataDir: dir });
-  return {
-    app,
-    engine,
-    dataDir: dir,
-    dev: { rootToken: token, unsealShare: share, dataDir: dir },
-    async close() {
-      await closeBoth(app, engine);
-      rmSync(dir, { recursive: true, force: true });
-    },
+export async function openDevRuntime(logger: Logger, setup: RuntimeSetup = {}): Promise<ServerRuntime> {
+  const config = setup.config ?? defaultConfig();
+  const metrics = config.metrics.enabled ? new ServerMetrics() : null;
+  const { engine, dir, share, rootToken } = await Engine.openDev(engineOptions(config, logger, metrics));
+  const close = async (app: FastifyInstance | null): Promise<void> => {
+    await closeBoth(app, engine);
+    rmSync(dir, { recursive: true, force: true });
   };
+  let app: FastifyInstance;
+  try {
+    app = await build({ engine, logger, metrics, tls: setup.tls ?? null });
+  } catch (err) {
+    await close(null);
+    throw err;
+  }
+  return { app, engine, metrics, dataDir: dir, dev: { rootToken, unsealShare: share, dataDir: dir }, close: () => close(app) };
 }
 
 /** A persistent node: `<dataDir>/keyward.db`, starting sealed (or uninitialised) until an operator acts. */
-export async function openDataDirRuntime(dataDir: string, logger: Logger): Promise<ServerRuntime> {
-  const dir = resolve(dataDir);
+export async function openDataDirRuntime(logger: Logger, setup: RuntimeSetup = {}): Promise<ServerRuntime> {
+  const config = setup.config ?? defaultConfig();
+  const dir = resolve(config.dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const metrics = config.metrics.enabled ? new ServerMetrics() : null;
   const store = SqliteStore.open({ path: join(dir, 'keyward.db') });
   let engine: Engine;
   try {
-    engine = await Engine.open({ store, checkpointFile: join(dir, 'audit-checkpoints.jsonl'), onCheckpointError: checkpointErrorLogger(logger) });
+    engine = await Engine.open({ store, checkpointFile: join(dir, 'audit-checkpoints.jsonl'), ...engineOptions(config, logger, metrics) });
   } catch (err) {
     await store.close();
     throw err;
   }
   try {
-    const app = await buildServer({ engine, logger, dataDir: dir });
-    return { app, engine, dataDir: dir, dev: null, close: () => closeBoth(app, engine) };
+    const app = await build({ engine, logger, metrics, tls: setup.tls ?? null });
+    return { app, engine, metrics, dataDir: dir, dev: null, close: () => closeBoth(app, engine) };
   } catch (err) {
     await engine.close();
     throw err;
   }
 }
 
-async function closeBoth(app: FastifyInstance, engine: Engine): Promise<void> {
+function engineOptions(config: KeywardConfig, logger: Logger, metrics: ServerMetrics | null): Omit<EngineOptions, 'store'> {
+  return {
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalMs,
+    tokenDefaultTtlSeconds: config.tokens.defaultTtlSeconds,
+    tokenMaxTtlSeconds: config.tokens.maxTtlSeconds,
+    onCheckpointError: (err) => logger.warn({ err }, 'audit checkpoint failed; the next one retries'),
+    ...(metrics ? { onOperation: metrics.onOperation, onAuditCommit: metrics.onAuditCommit } : {}),
+  };
+}
+
+async function build(parts: { engine: Engine; logger: Logger; metrics: ServerMetrics | null; tls: TlsFiles | null }): Promise<FastifyInstance> {
+  const { engine, logger, metrics, tls } = parts;
   try {
-    await app.close();
+    return await buildServer({ engine, logger, metrics, https: tls });
   } finally {
-    await engine.close();
+    // The HTTPS server has copied the key into its TLS context; our copy is no longer needed.
+    tls?.key.fill(0);
   }
 }
 
-function checkpointErrorLogger(logger: Logger): (err: unknown) => void {
-  return (err) => logger.warn({ err }, 'audit checkpoint failed; the next one retries');
+async function closeBoth(app: FastifyInstance | null, engine: Engine): Promise<void> {
+  try {
+    await app?.close();
+  } finally {
+    await engine.close();
+  }
 }

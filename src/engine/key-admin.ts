@@ -42,6 +42,7 @@ export class KeyAdmin {
     const name = checkName(input.name);
     op.details['keyName'] = name;
     const { spec, usage } = resolveUsage(input.spec, input.usage);
+    op.keySpec = spec;
     const meta = checkMetadata(input);
     op.authorize({ keyName: name });
     if (material) checkImportedMaterial(spec, material);

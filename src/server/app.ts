@@ -3,25 +3,25 @@ import { newId } from '../core/ids.ts';
 import { installAuthentication } from './authenticate.ts';
 import { sendError, sendNotFound } from './errors.ts';
 import { BODY_LIMIT_BYTES } from './limits.ts';
+import { installMetrics, type ServerMetrics } from './metrics.ts';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.ts';
 import { installRequestContext } from './request-context.ts';
 import type { ServerEngine } from './route-deps.ts';
-import { RootTokens } from './root-token.ts';
-import { readRootTokenHash, rootTokenFilePath } from './root-token-file.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerCryptoRoutes } from './routes/crypto.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerSysRoutes } from './routes/sys.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
 import { compileValidator } from './validation.ts';
 
 export interface ServerOptions {
   readonly engine: ServerEngine;
   /** A pino logger (see createLogger); without one the server logs nothing. */
   readonly logger?: FastifyBaseLogger;
-  /** SHA-256 of a root token the caller already made (dev mode); otherwise read from `dataDir`. */
-  readonly rootTokenHash?: Buffer | null;
-  /** Where `root-token.json` is read from and written to; without it the hash lives in memory only. */
-  readonly dataDir?: string | null;
+  /** Serve GET /metrics and observe requests (see metrics.ts); null or absent: no metrics. */
+  readonly metrics?: ServerMetrics | null;
+  /** PEM certificate chain and private key: serve HTTPS. */
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer } | null;
 }
 
 /** Longest path segment the router matches: key names are at most 128 characters. */
@@ -33,14 +33,10 @@ const MAX_PARAM_LENGTH = 256;
  * its body is read. The caller listens and closes.
  *
  * @example
- * const app = await buildServer({ engine, logger: createLogger(), dataDir });
+ * const app = await buildServer({ engine, logger: createLogger() });
  * await app.listen({ host: '127.0.0.1', port: 8200 });
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const dataDir = options.dataDir ?? null;
-  const tokenFile = dataDir === null ? null : rootTokenFilePath(dataDir);
-  const tokens = new RootTokens({ hash: options.rootTokenHash ?? (tokenFile ? readRootTokenHash(tokenFile) : null), file: tokenFile });
-
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -49,20 +45,23 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     requestIdHeader: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (error, request, reply) => void sendError(error, request, reply),
+    ...(options.https ? { https: options.https } : {}),
   });
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(compileValidator);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply));
   installRequestContext(app);
-  installAuthentication(app, tokens);
+  installAuthentication(app, options.engine);
+  if (options.metrics) installMetrics(app, options.metrics, options.engine);
 
   await registerOpenApi(app);
-  const deps = { engine: options.engine, tokens };
+  const deps = { engine: options.engine };
   registerSysRoutes(app, deps);
   registerKeyRoutes(app, deps);
   registerCryptoRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerTokenRoutes(app, deps);
   registerOpenApiRoute(app);
   return app;
 }

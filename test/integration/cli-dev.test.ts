@@ -1,33 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { once } from 'node:events';
-
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
-
-/** Runs the CLI; `stdout()` and `stderr()` return everything printed so far. */
-function runCli(args: readonly string[]): { child: ChildProcessWithoutNullStreams; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [...CLI, ...args], { stdio: 'pipe' });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitFor(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { listeningUrl, spawnCli, waitFor } from './server-harness.ts';
 
 describe('keyward server --dev', () => {
   it('prints a banner with the real address and a root token that works, and exits 0 on SIGTERM', async () => {
-    const cli = runCli(['server', '--dev', '--port', '0']);
+    const cli = spawnCli(['server', '--dev', '--port', '0']);
     try {
       await waitFor(() => cli.stdout().includes('dev mode: data is temporary'), 'the banner');
       const banner = cli.stdout();
@@ -55,13 +33,33 @@ describe('keyward server --dev', () => {
       assert.equal(existsSync(dir), false, 'dev data is removed on shutdown');
       assert.ok(!cli.stderr().includes(token), 'the token is not logged');
     } finally {
-      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+      cli.kill();
     }
   });
 
-  it('refuses a non-loopback host with exit code 2', async () => {
-    const cli = runCli(['server', '--dev', '--host', '0.0.0.0', '--port', '0']);
+  it('refuses a non-loopback host without TLS with exit code 2', async () => {
+    const cli = spawnCli(['server', '--dev', '--host', '0.0.0.0', '--port', '0']);
     assert.equal(await cli.exited, 2);
-    assert.match(cli.stderr(), /refusing to listen on 0\.0\.0\.0/);
+    assert.match(cli.stderr(), /refusing to listen on 0\.0\.0\.0 \(listen\.host from flag --host\) without TLS/);
+  });
+
+  it('refuses --dev together with a data directory, naming where it was set', async () => {
+    const cli = spawnCli(['server', '--dev', '--port', '0'], { KEYWARD_DATA_DIR: '/tmp/keyward-never-created' });
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.stderr(), /cannot be combined with dataDir \(set by env KEYWARD_DATA_DIR\)/);
+  });
+
+  it('listens on a non-loopback address with --insecure, after a loud warning', async () => {
+    const cli = spawnCli(['server', '--dev', '--host', '0.0.0.0', '--port', '0', '--insecure', '--log-level', 'warn']);
+    try {
+      const port = new URL(await listeningUrl(cli)).port;
+      assert.match(cli.stderr(), /WARNING: listening on 0\.0\.0\.0 over plain HTTP \(insecure mode\)/);
+      const health = await fetch(`http://127.0.0.1:${port}/v1/sys/health`);
+      assert.equal(health.status, 200);
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0, cli.stderr());
+    } finally {
+      cli.kill();
+    }
   });
 });

@@ -58,7 +58,7 @@ export class TestServer {
     const engine = await Engine.open({ store, checkpointFile: join(dir, 'audit-checkpoints.jsonl') });
     const logLines: string[] = [];
     const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } });
-    const app = await buildServer({ engine, logger, dataDir: dir });
+    const app = await buildServer({ engine, logger });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     return new TestServer({ url, dir, app, engine, logLines });
   }
@@ -120,3 +120,63 @@ export function assertError(reply: Reply, status: number, code: string): void {
 
 export const b64 = (text: string): string => Buffer.from(text).toString('base64');
 export const fromB64 = (text: string): string => Buffer.from(text, 'base64').toString();
+
+// --- A `keyward` CLI process (server tests that need signals, flags, env and exit codes) ---
+// Imports of this section are kept with it so that it can be appended to without touching the top.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CliProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** The exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** SIGKILL if still running (for `finally`). */
+  kill(): void;
+}
+
+/**
+ * Runs `keyward <args>` from the source (tsx) in the repository root, with `env` added to an
+ * environment cleared of every KEYWARD_* variable, so the parent's settings cannot leak in.
+ */
+export function spawnCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('KEYWARD_')));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env: { ...clean, ...env }, stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Polls until `predicate` holds; fails naming `what` after `ms`. */
+export async function waitFor(predicate: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Waits for a spawned server's "listening on <url>" line (or the dev banner) and returns the URL. */
+export async function listeningUrl(cli: CliProcess): Promise<string> {
+  const pattern = /(?:Keyward listening on|Address:)\s+(https?:\/\/\S+)/;
+  await waitFor(() => pattern.test(cli.stdout()) || cli.child.exitCode !== null, 'the server to listen');
+  const url = pattern.exec(cli.stdout())?.[1];
+  if (!url) throw new Error(`the server did not start (exit ${cli.child.exitCode}):\n${cli.stderr()}`);
+  return url;
+}
