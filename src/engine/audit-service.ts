@@ -3,6 +3,7 @@ import { KeywardError } from '../core/errors.ts';
 import type { CallContext } from '../auth/principal.ts';
 import { verifyChain, type VerifyReport } from '../audit/verify-chain.ts';
 import type { AuditQuery, AuditRecord, CheckpointRecord } from '../storage/records.ts';
+import { KEY_ID } from '../keys/key-directory.ts';
 import type { EngineContext } from './engine-context.ts';
 
 export const MAX_AUDIT_PAGE = 1000;
@@ -17,15 +18,27 @@ export class AuditService {
     this.#hmacKey = hmacKey;
   }
 
-  query(ctx: CallContext, query: Omit<AuditQuery, 'limit'> & { limit?: number }): Promise<{ entries: AuditRecord[]; next: number | null }> {
+  /**
+   * Entries matching the filters, a page at a time. `key` is a key name or id; it is resolved
+   * without a key permission (an auditor may read a key's history without being able to use it),
+   * and a key that no longer exists under that name can still be searched by id.
+   */
+  query(
+    ctx: CallContext,
+    query: Omit<AuditQuery, 'limit' | 'keyId'> & { key?: string; limit?: number },
+  ): Promise<{ entries: AuditRecord[]; next: number | null; head: number }> {
     return this.#c.runner.run(ctx, 'audit.query', async (op) => {
       op.authorize();
+      const { key, ...filters } = query;
+      const keyId = key === undefined ? undefined : KEY_ID.test(key) ? key : (await this.#c.directory.get(key)).id;
       const limit = Math.min(Math.max(query.limit ?? 100, 1), MAX_AUDIT_PAGE);
-      const rows = await this.#c.store.queryAudit({ ...query, limit: limit + 1 });
+      const rows = await this.#c.store.queryAudit({ ...filters, ...(keyId !== undefined ? { keyId } : {}), limit: limit + 1 });
+      // Read after the page, so no entry in it is newer than `head`.
+      const head = await this.#c.store.auditHead();
       const entries = rows.slice(0, limit);
       op.details['returned'] = entries.length;
       const last = entries[entries.length - 1];
-      return { entries, next: rows.length > limit && last ? last.seq : null };
+      return { entries, next: rows.length > limit && last ? last.seq : null, head: head.seq };
     });
   }
 

@@ -53,6 +53,28 @@ describe('Keyward over HTTP: the audit log, OpenAPI, and what never leaks', () =
     assert.equal(second.body.entries[0]?.seq, 3);
   });
 
+  it('reads newest first with order=desc, paging with before/next, and reports the head', async () => {
+    const newest = await server.request<Page>('GET', '/v1/audit?order=desc&limit=3');
+    assert.equal(newest.status, 200, newest.text);
+    const seqs = newest.body.entries.map((e) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
+    assert.ok((seqs[0] ?? 0) <= newest.body.head);
+    assert.equal(newest.body.next, seqs[2]);
+    const older = await server.request<Page>('GET', `/v1/audit?order=desc&limit=3&before=${newest.body.next}`);
+    assert.equal(older.body.entries[0]?.seq, (seqs[2] ?? 0) - 1);
+  });
+
+  it('an auditor token (audit.* only) can filter by key name without any key permission, and adds no key.describe entry', async () => {
+    const auditor = await server.request<{ token: string }>('POST', '/v1/tokens', { body: { permissions: ['audit.*'] } });
+    const page = await server.request<Page>('GET', '/v1/audit?key=vault&order=desc&limit=1000', { token: auditor.body.token });
+    assert.equal(page.status, 200, page.text);
+    assert.ok(page.body.entries.length > 0);
+    assert.ok(page.body.entries.every((e) => e.details['keyName'] === 'vault' || e.keyId === page.body.entries[0]?.keyId));
+    const describes = await server.request<Page>('GET', '/v1/audit?action=key.describe');
+    assert.deepEqual(describes.body.entries, []);
+    assertError(await server.request('GET', '/v1/audit?key=no-such-key', { token: auditor.body.token }), 404, 'key_not_found');
+  });
+
   it('lets an investigator find entries by the HMAC of a value', async () => {
     const hashed = await server.request<Static<typeof HashValueResult>>('POST', '/v1/audit/hash-value', { body: { value: b64(SECRET) } });
     const page = await server.request<Page>('GET', '/v1/audit?key=vault&action=crypto.encrypt');

@@ -1,26 +1,28 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { CallContext } from '../../auth/principal.ts';
-import type { AuditQuery as StoreAuditQuery } from '../../storage/records.ts';
-import type { RouteDeps, ServerEngine } from '../route-deps.ts';
+import type { RouteDeps } from '../route-deps.ts';
 import { callContext } from '../request-context.ts';
 import { decodeBase64 } from '../binary.ts';
 import { EmptyBody, ERROR_RESPONSES } from '../schemas/common.ts';
 import { AuditPage, AuditQuery, CheckpointResult, ExportQuery, HashValueBody, HashValueResult, VerifyAuditBody, VerifyReport } from '../schemas/audit.ts';
 
 const tags = ['audit'];
-/** Key ids as the engine makes them (core/ids.ts); anything else in `key` is a name to resolve. */
-const KEY_ID = /^key_[0-9a-f]{24}$/;
 
 /** Reading, verifying and exporting the audit log. Every call here is itself audited by the engine. */
 export function registerAuditRoutes(app: FastifyInstance, { engine }: RouteDeps): void {
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/v1/audit',
-    { schema: { tags, summary: 'Search audit entries (oldest first), with keyset pagination', querystring: AuditQuery, response: { 200: AuditPage, ...ERROR_RESPONSES } } },
+    { schema: { tags, summary: 'Search audit entries (oldest or newest first), with keyset pagination', querystring: AuditQuery, response: { 200: AuditPage, ...ERROR_RESPONSES } } },
     async (request) => {
-      const ctx = callContext(request);
-      return engine.audit.query(ctx, await auditQuery(engine, ctx, request.query));
+      const { key, after, before, order, ...rest } = request.query;
+      return engine.audit.query(callContext(request), {
+        ...rest,
+        ...(key !== undefined ? { key } : {}),
+        ...(after !== undefined ? { afterSeq: after } : {}),
+        ...(before !== undefined ? { beforeSeq: before } : {}),
+        ...(order === 'desc' ? { descending: true } : {}),
+      });
     },
   );
 
@@ -66,14 +68,6 @@ export function registerAuditRoutes(app: FastifyInstance, { engine }: RouteDeps)
       }
     },
   );
-}
-
-type AuditQueryInput = Omit<StoreAuditQuery, 'limit'> & { limit?: number };
-
-async function auditQuery(engine: ServerEngine, ctx: CallContext, query: Static<typeof AuditQuery>): Promise<AuditQueryInput> {
-  const { key, after, ...rest } = query;
-  const keyId = key === undefined ? undefined : KEY_ID.test(key) ? key : (await engine.keys.describe(ctx, key)).id;
-  return { ...rest, ...(keyId !== undefined ? { keyId } : {}), ...(after !== undefined ? { afterSeq: after } : {}) };
 }
 
 async function* resume(first: IteratorResult<string>, rest: AsyncGenerator<string>): AsyncGenerator<string> {

@@ -10,7 +10,9 @@ export const AuditQuery = StrictObject({
   outcome: Type.Optional(OneOf(AUDIT_OUTCOMES)),
   since: Type.Optional(IsoTime),
   until: Type.Optional(IsoTime),
-  after: Type.Optional(Type.Integer({ minimum: 0, description: 'entries after this sequence number (the `next` of the previous page)' })),
+  after: Type.Optional(Type.Integer({ minimum: 0, description: 'entries after this sequence number (the `next` of an ascending page)' })),
+  before: Type.Optional(Type.Integer({ minimum: 1, description: 'entries before this sequence number (the `next` of a descending page)' })),
+  order: Type.Optional(OneOf(['asc', 'desc'] as const, { description: 'asc (default): oldest first; desc: newest first, for tailing' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AUDIT_PAGE })),
 });
 
@@ -34,7 +36,8 @@ export const AuditEntry = StrictObject({
 
 export const AuditPage = StrictObject({
   entries: Type.Array(AuditEntry),
-  next: Nullable(Type.Integer({ description: 'pass as `after` for the next page; null on the last' })),
+  next: Nullable(Type.Integer({ description: 'pass as `after` (ascending) or `before` (descending) for the next page; null on the last' })),
+  head: Type.Integer({ description: 'sequence number of the newest entry when the page was read' }),
 });
 
 export const Checkpoint = StrictObject({
