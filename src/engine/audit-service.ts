@@ -29,7 +29,9 @@ export class AuditService {
   ): Promise<{ entries: AuditRecord[]; next: number | null; head: number }> {
     return this.#c.runner.run(ctx, 'audit.query', async (op) => {
       op.authorize();
-      const { key, ...filters } = query;
+      const { key, since, until, ...rest } = query;
+      // Stored times are canonical UTC (toISOString); an offset or a missing fraction would compare wrongly as text.
+      const filters = { ...rest, ...(since !== undefined ? { since: canonicalTime(since, 'since') } : {}), ...(until !== undefined ? { until: canonicalTime(until, 'until') } : {}) };
       const keyId = key === undefined ? undefined : KEY_ID.test(key) ? key : (await this.#c.directory.get(key)).id;
       const limit = Math.min(Math.max(query.limit ?? 100, 1), MAX_AUDIT_PAGE);
       const rows = await this.#c.store.queryAudit({ ...filters, ...(keyId !== undefined ? { keyId } : {}), limit: limit + 1 });
@@ -100,4 +102,10 @@ export class AuditService {
       return createHmac('sha256', key).update(value).digest('hex');
     });
   }
+}
+
+function canonicalTime(text: string, field: string): string {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new KeywardError('validation_failed', `${field} must be an ISO 8601 date and time`, { field });
+  return new Date(ms).toISOString();
 }

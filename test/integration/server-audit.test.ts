@@ -47,6 +47,12 @@ describe('Keyward over HTTP: the audit log, OpenAPI, and what never leaks', () =
     assert.deepEqual(failed.body.entries.map((e) => e.errorCode), ['key_not_found']);
     const future = await server.request<Page>('GET', '/v1/audit?since=2999-01-01T00:00:00Z');
     assert.deepEqual(future.body.entries, []);
+    // since is inclusive and compared as a time, whatever its offset or precision.
+    const firstEntry = (await server.request<Page>('GET', '/v1/audit?limit=1')).body.entries[0];
+    const t = new Date(firstEntry?.time ?? '');
+    const sameInstant = new Date(t.getTime() + 2 * 3600_000).toISOString().replace('Z', '+02:00');
+    const fromThen = await server.request<Page>('GET', `/v1/audit?limit=1&since=${encodeURIComponent(sameInstant)}`);
+    assert.equal(fromThen.body.entries[0]?.seq, firstEntry?.seq);
     const first = await server.request<Page>('GET', '/v1/audit?limit=2');
     assert.equal(first.body.next, 2);
     const second = await server.request<Page>(`GET`, `/v1/audit?limit=2&after=${first.body.next}`);
