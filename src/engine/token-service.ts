@@ -14,23 +14,12 @@ import {
   tokenRefusal,
   type TokenTtlPolicy,
 } from '../auth/tokens.ts';
-import type { TokenRecord, TokenType } from '../storage/records.ts';
+import type { TokenRecord } from '../storage/records.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { Operation } from './operation.ts';
 
 /** What callers see of a token: everything but its hash (and the token text, which is never kept). */
-export interface TokenInfo {
-  readonly accessor: string;
-  readonly type: TokenType;
-  readonly permissions: readonly string[];
-  readonly description: string | null;
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly expiresAt: string | null;
-  readonly renewable: boolean;
-  readonly ttlSeconds: number | null;
-  readonly revokedAt: string | null;
-}
+export type TokenInfo = Omit<TokenRecord, 'hash'>;
 
 export interface CreateTokenInput {
   readonly permissions: readonly string[];
@@ -258,16 +247,6 @@ function describeToken(op: Operation, token: TokenRecord): void {
 }
 
 export function tokenInfo(t: TokenRecord): TokenInfo {
-  return {
-    accessor: t.accessor,
-    type: t.type,
-    permissions: t.permissions,
-    description: t.description,
-    createdAt: t.createdAt,
-    createdBy: t.createdBy,
-    expiresAt: t.expiresAt,
-    renewable: t.renewable,
-    ttlSeconds: t.ttlSeconds,
-    revokedAt: t.revokedAt,
-  };
+  const { hash: _hash, ...info } = t;
+  return info;
 }
