@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './core/clock.ts';
 import { AuditLog } from './audit/audit-log.ts';
@@ -8,8 +8,9 @@ import { hkdfSha256 } from './crypto/hkdf.ts';
 import { EncryptionBudget, GCM_RANDOM_IV_LIMIT } from './keys/encryption-budget.ts';
 import { KeyDirectory } from './keys/key-directory.ts';
 import { KeyRing } from './keys/key-ring.ts';
-import { Seal } from './seal/seal.ts';
+import { Seal, type SealStatus } from './seal/seal.ts';
 import type { Store } from './storage/store.ts';
+import type { AuditDraft } from './storage/records.ts';
 import { SqliteStore } from './storage/sqlite/sqlite-store.ts';
 import { systemPrincipal, type CallContext } from './auth/principal.ts';
 import { AuditService } from './engine/audit-service.ts';
@@ -17,6 +18,7 @@ import { CryptoService } from './engine/crypto-service.ts';
 import type { EngineContext } from './engine/engine-context.ts';
 import { KeyAdmin } from './engine/key-admin.ts';
 import { OperationRunner, type OperationEvent } from './engine/operation.ts';
+import { Scheduler, type LeadershipChange } from './engine/scheduler.ts';
 import { SysService } from './engine/sys-service.ts';
 import { TokenService } from './engine/token-service.ts';
 import { DEFAULT_TOKEN_TTL } from './auth/tokens.ts';
@@ -42,7 +44,21 @@ export interface EngineOptions {
   readonly tokenMaxTtlSeconds?: number;
   /** How long a token lookup is cached; bounds how long a revocation on another node goes unseen (default 5 s). */
   readonly tokenCacheTtlMs?: number;
+  /**
+   * How often the node tries to take the scheduler lease, or checks it still holds it (default
+   * 2 s). Bounds how long the schedulers stay without a node after their leader dies.
+   */
+  readonly schedulerIntervalMs?: number;
+  /** Names this node in its `sys.leadership` audit entries (default `<hostname>:<pid>`). */
+  readonly nodeId?: string;
+  /** Told when this node starts (true) or stops (false) running the schedulers. */
+  readonly onLeadershipChange?: (leader: boolean) => void;
+  /** Told when the scheduler lease cannot be reached or a change not audited (once per outage). */
+  readonly onSchedulerError?: (err: unknown) => void;
 }
+
+/** The lease every scheduler of the engine runs under. */
+const SCHEDULER_LEASE = 'scheduler';
 
 /**
  * The Keyward service object: the one entry the server, the CLI and the tests use. It wires the
@@ -64,11 +80,13 @@ export class Engine {
   readonly store: Store;
   readonly #context: EngineContext;
   #hmacKey: Buffer | null = null;
+  #scheduler: Scheduler | null = null;
+  #heartbeat: NodeJS.Timeout | null = null;
 
   private constructor(context: EngineContext, hmacKey: () => Buffer | null, tokens: TokenService) {
     this.#context = context;
     this.store = context.store;
-    this.sys = new SysService(context);
+    this.sys = new SchedulerAwareSysService(context, () => this.#scheduler?.round() ?? Promise.resolve());
     this.keys = new KeyAdmin(context);
     this.crypto = new CryptoService(context);
     this.audit = new AuditService(context, hmacKey);
@@ -123,6 +141,7 @@ export class Engine {
     });
     const engine = new Engine(context, hmacKey, tokens);
     holder.engine = engine;
+    engine.#startScheduler(options);
     return engine;
   }
 
@@ -141,8 +160,16 @@ export class Engine {
     return { engine, dir, share, rootToken };
   }
 
-  /** Flushes the audit log, seals, and closes the store. */
+  /** Whether this node holds the scheduler lease and runs the periodic jobs (audit checkpoints). */
+  isSchedulerLeader(): boolean {
+    return this.#scheduler?.isLeader() ?? false;
+  }
+
+  /** Hands the scheduler lease back (audited), flushes the audit log, seals, and closes the store. */
   async close(): Promise<void> {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+    await this.#scheduler?.stop();
     await this.#context.audit.close();
     this.#context.seal.seal();
     this.#onSealChange(true);
@@ -152,6 +179,38 @@ export class Engine {
   /** Waits until every audit entry recorded so far is durable. */
   flushAudit(): Promise<void> {
     return this.#context.audit.flush();
+  }
+
+  /**
+   * The node's heartbeat, every `schedulerIntervalMs`: keeps (or takes) the scheduler lease while
+   * unsealed, and picks up an initialisation made through another node.
+   */
+  #startScheduler(options: EngineOptions): void {
+    const { audit, store, clock, seal } = this.#context;
+    const nodeId = options.nodeId ?? `${hostname()}:${process.pid}`;
+    const lease = store.leadership(SCHEDULER_LEASE);
+    const onError = options.onSchedulerError ?? (() => undefined);
+    this.#scheduler = new Scheduler({
+      lease,
+      jobs: [{ name: 'audit-checkpoint', start: () => audit.startPeriodicCheckpoints(), stop: () => audit.stopPeriodicCheckpoints() }],
+      eligible: () => !seal.status().sealed,
+      record: async (change) => {
+        // With one node per database (SQLite) the lease changes exactly at unseal and seal, which
+        // are audited already; only a lease contended by several nodes says something new.
+        if (lease.scope === 'cluster') await audit.record(leadershipDraft(change, nodeId, clock));
+      },
+      onError,
+      ...(options.onLeadershipChange ? { onLeadershipChange: options.onLeadershipChange } : {}),
+    });
+    const beat = async (): Promise<void> => {
+      if (!seal.status().initialized) {
+        const record = await store.getSeal().catch(() => null);
+        if (record) seal.initialized(record);
+      }
+      await this.#scheduler?.round();
+    };
+    this.#heartbeat = setInterval(() => void beat(), options.schedulerIntervalMs ?? 2000);
+    this.#heartbeat.unref();
   }
 
   #onSealChange(sealed: boolean): void {
@@ -167,4 +226,46 @@ export class Engine {
     const record = this.#context.seal.record;
     if (record) this.#context.audit.setSigner(ed25519Signer(auditSigningKey, record.auditPublicKey));
   }
+}
+
+/**
+ * Unseal and seal answer only once the scheduler lease has followed the seal state: an unsealed
+ * node has contended for it (and audited taking it), a sealed one has handed it over. Without the
+ * wait, the leadership entry would land at some point after the caller's next operations.
+ */
+class SchedulerAwareSysService extends SysService {
+  readonly #followSeal: () => Promise<void>;
+
+  constructor(context: EngineContext, followSeal: () => Promise<void>) {
+    super(context);
+    this.#followSeal = followSeal;
+  }
+
+  override async unseal(ctx: CallContext, share: string): Promise<SealStatus> {
+    const status = await super.unseal(ctx, share);
+    if (!status.sealed) await this.#followSeal();
+    return status;
+  }
+
+  override async seal(ctx: CallContext): Promise<SealStatus> {
+    const status = await super.seal(ctx);
+    await this.#followSeal();
+    return status;
+  }
+}
+
+function leadershipDraft(change: LeadershipChange, nodeId: string, clock: Clock): AuditDraft {
+  return {
+    time: clock.now().toISOString(),
+    actor: 'system:scheduler',
+    action: 'sys.leadership',
+    keyId: null,
+    keyVersion: null,
+    outcome: 'success',
+    errorCode: null,
+    requestId: null,
+    correlationId: null,
+    source: 'scheduler',
+    details: { lease: SCHEDULER_LEASE, event: change.event, node: nodeId, ...(change.event === 'lost' ? { reason: change.reason } : {}) },
+  };
 }

@@ -14,7 +14,7 @@ export interface AuditLogOptions {
   readonly clock: Clock;
   /** Write a signed checkpoint after this many new entries. */
   readonly checkpointEvery?: number;
-  /** …and at least this often, even when idle. */
+  /** …and this often, even when idle, while periodic checkpoints run (`startPeriodicCheckpoints`). */
   readonly checkpointIntervalMs?: number;
   readonly checkpointFile?: CheckpointFile | null;
   /** Called after each durable batch, for metrics. */
@@ -73,15 +73,28 @@ export class AuditLog {
     await this.#checkpointing;
   }
 
-  /** Installs (or drops, on seal) the checkpoint signer and starts the periodic checkpoint timer. */
+  /** Installs (or drops, on seal) the checkpoint signer. Dropping it also stops periodic checkpoints. */
   setSigner(signer: CheckpointSigner | null): void {
     this.#signer = signer;
+    if (!signer) this.stopPeriodicCheckpoints();
+  }
+
+  /**
+   * Signs a checkpoint every `checkpointIntervalMs`, even when idle, until stopped. With several
+   * nodes only one should (the engine runs this while it holds the scheduler lease); ticks while
+   * sealed are skipped.
+   */
+  startPeriodicCheckpoints(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      if (this.#signer) void this.checkpoint().catch(() => undefined);
+    }, this.#o.checkpointIntervalMs ?? 60_000);
+    this.#timer.unref();
+  }
+
+  stopPeriodicCheckpoints(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    if (signer) {
-      this.#timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.#o.checkpointIntervalMs ?? 60_000);
-      this.#timer.unref();
-    }
   }
 
   /** Signs the current head, stores it in the database and appends it to the checkpoint file. */
@@ -151,8 +164,7 @@ export class AuditLog {
         return linked;
       });
     } catch (err) {
-      const failure = new KeywardError('audit_failed', 'the audit log could not be written; the operation was not performed', {}, { cause: err });
-      for (const item of batch) item.reject(failure);
+      for (const item of batch) item.reject(commitFailure(err));
       return;
     }
     try {
@@ -171,4 +183,16 @@ export class AuditLog {
       void this.checkpoint().catch(() => undefined);
     }
   }
+}
+
+/**
+ * What callers of a failed group commit get. The database being unreachable is `storage_unavailable`
+ * (503, retry later), so clients and operators see the same code as for any other storage outage;
+ * every other failure to write the log is `audit_failed`. Either way the operation was not performed.
+ */
+function commitFailure(err: unknown): KeywardError {
+  if (err instanceof KeywardError && err.code === 'storage_unavailable') {
+    return new KeywardError('storage_unavailable', `the audit log could not be written (${err.message}); the operation was not performed`, err.details, { cause: err });
+  }
+  return new KeywardError('audit_failed', 'the audit log could not be written; the operation was not performed', {}, { cause: err });
 }

@@ -14,6 +14,8 @@ export interface ConfigFlags {
   readonly tlsKey?: string;
   readonly insecure?: boolean;
   readonly logLevel?: string;
+  readonly storage?: string;
+  readonly databaseUrl?: string;
 }
 
 export interface LoadedConfig {
@@ -31,6 +33,8 @@ const FLAGS: readonly (readonly [keyof ConfigFlags, ConfigInput['key'], string])
   ['tlsKey', 'tls.key', '--tls-key'],
   ['insecure', 'insecure', '--insecure'],
   ['logLevel', 'log.level', '--log-level'],
+  ['storage', 'storage', '--storage'],
+  ['databaseUrl', 'databaseUrl', '--database-url'],
 ];
 
 /**

@@ -3,6 +3,7 @@ import { auditCommand } from './commands/audit.ts';
 import { cryptoCommands } from './commands/crypto.ts';
 import { keyCommand } from './commands/key.ts';
 import { operatorCommand } from './commands/operator.ts';
+import { storageCommand } from './commands/storage.ts';
 import { tokenCommand } from './commands/token.ts';
 import { lazyCommand } from './lazy-command.ts';
 
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   program
     .addCommand(auditCommand())
     .addCommand(tokenCommand())
+    .addCommand(storageCommand())
     .addHelpText(
       'after',
       `

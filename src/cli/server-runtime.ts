@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { defaultConfig, type KeywardConfig } from '../core/config.ts';
 import { Engine, type EngineOptions } from '../engine.ts';
+import type { Store } from '../storage/store.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { buildServer } from '../server/app.ts';
 import { ServerMetrics } from '../server/metrics.ts';
@@ -47,13 +48,17 @@ export async function openDevRuntime(logger: Logger, setup: RuntimeSetup = {}): 
   return { app, engine, metrics, dataDir: dir, dev: { rootToken, unsealShare: share, dataDir: dir }, close: () => close(app) };
 }
 
-/** A persistent node: `<dataDir>/keyward.db`, starting sealed (or uninitialised) until an operator acts. */
+/**
+ * A persistent node, starting sealed (or uninitialised) until an operator acts: `<dataDir>/keyward.db`,
+ * or the configured PostgreSQL database shared with other nodes. Either way `<dataDir>` keeps this
+ * node's checkpoint file (the checkpoints it signs).
+ */
 export async function openDataDirRuntime(logger: Logger, setup: RuntimeSetup = {}): Promise<ServerRuntime> {
   const config = setup.config ?? defaultConfig();
   const dir = resolve(config.dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const metrics = config.metrics.enabled ? new ServerMetrics() : null;
-  const store = SqliteStore.open({ path: join(dir, 'keyward.db') });
+  const store = await openStore(config.storage, dir, logger);
   let engine: Engine;
   try {
     engine = await Engine.open({ store, checkpointFile: join(dir, 'audit-checkpoints.jsonl'), ...engineOptions(config, logger, metrics) });
@@ -70,13 +75,41 @@ export async function openDataDirRuntime(logger: Logger, setup: RuntimeSetup = {
   }
 }
 
+async function openStore(storage: KeywardConfig['storage'], dir: string, logger: Logger): Promise<Store> {
+  if (storage.backend === 'sqlite') return SqliteStore.open({ path: join(dir, 'keyward.db') });
+  // Loaded only when configured, so a SQLite node never loads the PostgreSQL driver.
+  const { PostgresStore } = await import('../storage/postgres/postgres-store.ts');
+  const { pool } = storage;
+  return PostgresStore.open({
+    connectionString: storage.databaseUrl.reveal(),
+    ...(storage.schema !== null ? { schema: storage.schema } : {}),
+    pool: {
+      max: pool.max,
+      connectionTimeoutMillis: pool.connectionTimeoutMs,
+      idleTimeoutMillis: pool.idleTimeoutMs,
+      statementTimeoutMillis: pool.statementTimeoutMs,
+      idleInTransactionTimeoutMillis: pool.idleInTransactionTimeoutMs,
+    },
+    // Only the error code: a driver message may name the host or the user.
+    onConnectionError: (err) => logger.warn({ code: errorCode(err) }, 'a pooled PostgreSQL connection failed; requests open a new one'),
+  });
+}
+
+function errorCode(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : null;
+}
+
 function engineOptions(config: KeywardConfig, logger: Logger, metrics: ServerMetrics | null): Omit<EngineOptions, 'store'> {
   return {
     checkpointEvery: config.audit.checkpointEvery,
     checkpointIntervalMs: config.audit.checkpointIntervalMs,
     tokenDefaultTtlSeconds: config.tokens.defaultTtlSeconds,
     tokenMaxTtlSeconds: config.tokens.maxTtlSeconds,
+    schedulerIntervalMs: config.scheduler.intervalMs,
     onCheckpointError: (err) => logger.warn({ err }, 'audit checkpoint failed; the next one retries'),
+    onSchedulerError: (err) => logger.warn({ err }, 'the scheduler lease could not be reached or its change audited; retrying'),
+    onLeadershipChange: (leader) => logger.info(leader ? 'this node now runs the schedulers (holds the scheduler lease)' : 'this node no longer runs the schedulers'),
     ...(metrics ? { onOperation: metrics.onOperation, onAuditCommit: metrics.onAuditCommit } : {}),
   };
 }

@@ -19,6 +19,52 @@ export interface KeywardConfig {
   readonly tokens: { readonly defaultTtlSeconds: number; readonly maxTtlSeconds: number };
   readonly audit: { readonly checkpointEvery: number; readonly checkpointIntervalMs: number };
   readonly metrics: { readonly enabled: boolean };
+  readonly storage: StorageConfig;
+  /** How often a node tries to take (or confirms it holds) the scheduler lease. */
+  readonly scheduler: { readonly intervalMs: number };
+}
+
+export const STORAGE_BACKENDS = ['sqlite', 'postgres'] as const;
+
+/** SQLite under `dataDir`, or a PostgreSQL database shared by every node of a cluster. */
+export type StorageConfig =
+  | { readonly backend: 'sqlite' }
+  | {
+      readonly backend: 'postgres';
+      readonly databaseUrl: SecretText;
+      /** Null: the connection's default schema (normally `public`). */
+      readonly schema: string | null;
+      readonly pool: {
+        readonly max: number;
+        readonly connectionTimeoutMs: number;
+        readonly idleTimeoutMs: number;
+        readonly statementTimeoutMs: number;
+        readonly idleInTransactionTimeoutMs: number;
+      };
+    };
+
+/**
+ * A setting that may hold a password (the database URL). It shows as `[redacted]` wherever it is
+ * printed — string conversion, JSON (so a logged config object), util.inspect — and hands its
+ * value over only through `reveal()`, at the one place that connects.
+ */
+export class SecretText {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[redacted]';
+  }
 }
 
 /** The type of each setting once parsed; the keys are the dotted paths of the config file. */
@@ -35,6 +81,15 @@ interface SettingTypes {
   'audit.checkpointEvery': number;
   'audit.checkpointInterval': number;
   'metrics.enabled': boolean;
+  storage: (typeof STORAGE_BACKENDS)[number];
+  databaseUrl: string | null;
+  'postgres.schema': string | null;
+  'postgres.poolMax': number;
+  'postgres.connectionTimeout': number;
+  'postgres.idleTimeout': number;
+  'postgres.statementTimeout': number;
+  'postgres.idleInTransactionTimeout': number;
+  'scheduler.interval': number;
 }
 
 export type ConfigKey = keyof SettingTypes;
@@ -65,12 +120,17 @@ type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false
 interface Setting<T> {
   readonly fallback: T;
   readonly parse: (value: unknown) => Parsed<T>;
+  /** Never shown in a message, not even the bad value (it may hold a password). */
+  readonly secret?: boolean;
 }
 
 /** Token TTLs and checkpoint intervals above this are mistakes (and would overflow timers). */
 const MAX_DURATION_SECONDS = 10 * 365 * 24 * 3600;
 /** More entries than this between checkpoints leaves too long a tail unanchored. */
 const MAX_CHECKPOINT_EVERY = 1_000_000;
+/** Connections per node: at least 2 (a reader is always left while transactions run); beyond 1000 is a typo. */
+const MAX_POOL = 1000;
+const DAY_MS = 86_400_000;
 
 const SETTINGS: { readonly [K in ConfigKey]: Setting<SettingTypes[K]> } = {
   dataDir: { fallback: '.keyward', parse: text('a directory path') },
@@ -85,6 +145,15 @@ const SETTINGS: { readonly [K in ConfigKey]: Setting<SettingTypes[K]> } = {
   'audit.checkpointEvery': { fallback: 1000, parse: integer(1, MAX_CHECKPOINT_EVERY) },
   'audit.checkpointInterval': { fallback: 60, parse: duration },
   'metrics.enabled': { fallback: true, parse: boolean },
+  storage: { fallback: 'sqlite', parse: oneOf(STORAGE_BACKENDS) },
+  databaseUrl: { fallback: null, parse: postgresUrl, secret: true },
+  'postgres.schema': { fallback: null, parse: schemaName },
+  'postgres.poolMax': { fallback: 10, parse: integer(2, MAX_POOL) },
+  'postgres.connectionTimeout': { fallback: 5_000, parse: millis(100, 600_000) },
+  'postgres.idleTimeout': { fallback: 30_000, parse: millis(100, DAY_MS) },
+  'postgres.statementTimeout': { fallback: 30_000, parse: millis(100, DAY_MS) },
+  'postgres.idleInTransactionTimeout': { fallback: 60_000, parse: millis(100, DAY_MS) },
+  'scheduler.interval': { fallback: 2_000, parse: millis(100, 3_600_000) },
 };
 
 /** Every setting's file key (dotted path), in documentation order. */
@@ -102,6 +171,8 @@ export const CONFIG_ENV: readonly (readonly [string, ConfigKey])[] = [
   ['KEYWARD_TLS_CERT', 'tls.cert'],
   ['KEYWARD_TLS_KEY', 'tls.key'],
   ['KEYWARD_LOG_LEVEL', 'log.level'],
+  ['KEYWARD_STORAGE', 'storage'],
+  ['KEYWARD_DATABASE_URL', 'databaseUrl'],
 ];
 
 /** The environment's inputs; an empty variable counts as unset. */
@@ -152,11 +223,15 @@ export function configFromFile(tree: unknown, source: string): { inputs: ConfigI
 export function resolveConfig(layers: ConfigLayers): ConfigResult {
   const problems: string[] = [];
   const values = new Map<ConfigKey, unknown>();
+  /** Settings given a bad value somewhere: already reported, so not checked against others. */
+  const refused = new Set<ConfigKey>();
   const sources = Object.fromEntries(CONFIG_KEYS.map((k) => [k, 'default'])) as Record<ConfigKey, string>;
   for (const input of [...(layers.file ?? []), ...(layers.env ?? []), ...(layers.flags ?? [])]) {
     const parsed = SETTINGS[input.key].parse(input.value);
     if (!parsed.ok) {
-      problems.push(`${input.source}: ${input.key} must be ${parsed.expected} (got ${describe(input.value)})`);
+      const got = SETTINGS[input.key].secret ? 'a value not shown here, as it may hold a password' : describe(input.value);
+      problems.push(`${input.source}: ${input.key} must be ${parsed.expected} (got ${got})`);
+      refused.add(input.key);
       continue;
     }
     values.set(input.key, parsed.value);
@@ -177,6 +252,17 @@ export function resolveConfig(layers: ConfigLayers): ConfigResult {
       `${sources['tokens.defaultTtl']}: tokens.defaultTtl (${formatDuration(defaultTtl)}) must not exceed tokens.maxTtl (${formatDuration(maxTtl)}, from ${sources['tokens.maxTtl']})`,
     );
   }
+  const storage = get('storage');
+  const databaseUrl = get('databaseUrl');
+  if (storage === 'postgres' && databaseUrl === null && !refused.has('databaseUrl')) {
+    problems.push(`${sources.storage}: storage is postgres but databaseUrl is not set; give it with KEYWARD_DATABASE_URL, --database-url or databaseUrl in the config file`);
+  }
+  if (storage !== 'postgres' && !refused.has('storage')) {
+    // Silently running on a local SQLite file while the operator meant the shared database would be worse than refusing.
+    for (const key of CONFIG_KEYS.filter((k) => k === 'databaseUrl' || k.startsWith('postgres.'))) {
+      if (sources[key] !== 'default') problems.push(`${sources[key]}: ${key} is set but storage is ${storage} (from ${sources.storage}); set storage to postgres, or remove ${key}`);
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
 
   const config: KeywardConfig = {
@@ -188,6 +274,22 @@ export function resolveConfig(layers: ConfigLayers): ConfigResult {
     tokens: { defaultTtlSeconds: defaultTtl, maxTtlSeconds: maxTtl },
     audit: { checkpointEvery: get('audit.checkpointEvery'), checkpointIntervalMs: get('audit.checkpointInterval') * 1000 },
     metrics: { enabled: get('metrics.enabled') },
+    storage:
+      storage === 'postgres' && databaseUrl !== null
+        ? {
+            backend: 'postgres',
+            databaseUrl: new SecretText(databaseUrl),
+            schema: get('postgres.schema'),
+            pool: {
+              max: get('postgres.poolMax'),
+              connectionTimeoutMs: get('postgres.connectionTimeout'),
+              idleTimeoutMs: get('postgres.idleTimeout'),
+              statementTimeoutMs: get('postgres.statementTimeout'),
+              idleInTransactionTimeoutMs: get('postgres.idleInTransactionTimeout'),
+            },
+          }
+        : { backend: 'sqlite' },
+    scheduler: { intervalMs: get('scheduler.interval') },
   };
   return { ok: true, config: deepFreeze(config), sources: Object.freeze(sources) };
 }
@@ -224,6 +326,46 @@ export function formatDuration(seconds: number): string {
 function duration(value: unknown): Parsed<number> {
   const seconds = parseDuration(value);
   return seconds === null ? { ok: false, expected: 'a duration from 1s to 10 years, like "30m", "1h", "768h", "7d", "1h30m", or a whole number of seconds' } : { ok: true, value: seconds };
+}
+
+/**
+ * A duration in milliseconds: "250ms", or any duration `parseDuration` reads ("5s", "1m", a whole
+ * number of seconds); null if it is neither. For timeouts and intervals below a second.
+ */
+export function parseMillis(value: unknown): number | null {
+  if (typeof value === 'string' && /^\d+ms$/.test(value)) {
+    const ms = Number(value.slice(0, -2));
+    return Number.isSafeInteger(ms) ? ms : null;
+  }
+  const seconds = parseDuration(value);
+  return seconds === null ? null : seconds * 1000;
+}
+
+/** "1h", "5s", "250ms". */
+export function formatMillis(ms: number): string {
+  return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms}ms`;
+}
+
+function millis(min: number, max: number): (value: unknown) => Parsed<number> {
+  const expected = `a duration from ${formatMillis(min)} to ${formatMillis(max)}, like "500ms", "5s", "1m"`;
+  return (value) => {
+    const ms = parseMillis(value);
+    return ms !== null && ms >= min && ms <= max ? { ok: true, value: ms } : { ok: false, expected };
+  };
+}
+
+/** Only the URL form: pg's other forms (socket paths, key=value) are easy to mistype and hard to check. */
+function postgresUrl(value: unknown): Parsed<string> {
+  return typeof value === 'string' && /^postgres(ql)?:\/\//.test(value) && URL.canParse(value)
+    ? { ok: true, value }
+    : { ok: false, expected: 'a postgres:// or postgresql:// URL' };
+}
+
+/** The rule of storage/postgres (checkSchemaName), checked here too so a bad name stops the server before it connects. */
+function schemaName(value: unknown): Parsed<string> {
+  return typeof value === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(value) && !value.startsWith('pg_')
+    ? { ok: true, value }
+    : { ok: false, expected: 'a lower-case schema name: [a-z_][a-z0-9_]*, at most 63 characters, not starting with pg_' };
 }
 
 function integer(min: number, max: number): (value: unknown) => Parsed<number> {
@@ -290,11 +432,11 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** A short, safe rendering of a bad value for a message. */
+/** A short, safe rendering of a bad value for a message; a password in something URL-like is masked. */
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object' && value !== null) return 'a mapping';
-  const shown = JSON.stringify(value) ?? String(value);
+  const shown = (JSON.stringify(value) ?? String(value)).replace(/(\/\/[^/@\s]*?:)[^/@\s]*@/g, '$1***@');
   return shown.length > 60 ? `${shown.slice(0, 57)}…` : shown;
 }
 

@@ -1,3 +1,4 @@
+import { KeywardError } from '../core/errors.ts';
 import type {
   AuditHead,
   AuditQuery,
@@ -46,6 +47,35 @@ export interface Store {
   listCheckpoints(): Promise<CheckpointRecord[]>;
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+
+  /**
+   * The lease called `name`: at most one holder at a time among every node sharing this store.
+   * Creating it does no I/O; call `tryAcquire` to take it. Closing the store releases its leases.
+   */
+  leadership(name: string): LeaderLease;
+}
+
+/**
+ * A named lease for work that must run on exactly one node (schedulers). PostgreSQL: a session
+ * advisory lock on a dedicated connection, so a node that dies loses it with its connection.
+ * SQLite (one node per database file): granted within the process, one holder at a time.
+ * There is no fencing: a holder cut off from the database notices on its next `tryAcquire`, so
+ * the work done under a lease must tolerate a short overlap (running twice, briefly).
+ */
+export interface LeaderLease {
+  readonly name: string;
+  /** Where the lease is exclusive: among the nodes of a cluster, or only within this process. */
+  readonly scope: 'cluster' | 'process';
+  /** Whether this holder had the lease at its last `tryAcquire` (no I/O). */
+  isLeader(): boolean;
+  /**
+   * Takes the lease if it is free, without waiting; when already held, checks it still is (the
+   * connection behind it is alive). Resolves to whether it is held now; rejects with
+   * `storage_unavailable` (the lease then not held) when the store cannot be reached.
+   */
+  tryAcquire(): Promise<boolean>;
+  /** Gives the lease up; a no-op when not held. */
+  release(): Promise<void>;
 }
 
 /** Writes, valid only inside `Store.transaction`. */
@@ -77,4 +107,23 @@ export interface StoreTx {
   lockAuditHead(): Promise<AuditHead>;
   insertAuditEntries(entries: readonly AuditRecord[]): Promise<void>;
   insertCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
+
+  /**
+   * Replaces this store's instance id (the audit origin) with `id`, for a copy that must carry on
+   * another store's audit log (`keyward storage migrate`). Allowed only while the store is empty —
+   * no seal, keys, tokens, audit entries or checkpoints — else `conflict`; `validation_failed` for
+   * an id that is not one (see `checkInstanceId`). Takes effect for `instanceId()` once committed.
+   */
+  adoptInstanceId(id: string): Promise<void>;
+}
+
+/**
+ * Instance ids are signed into every checkpoint's text (`origin <id>` on its own line), so one is
+ * 1–128 printable ASCII characters without spaces. Stores make `kw_` + 24 hex digits.
+ */
+const INSTANCE_ID = /^[\x21-\x7e]{1,128}$/;
+
+export function checkInstanceId(id: string): string {
+  if (!INSTANCE_ID.test(id)) throw new KeywardError('validation_failed', 'an instance id is 1 to 128 printable ASCII characters without spaces', { field: 'instanceId' });
+  return id;
 }

@@ -1,16 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/clock.ts';
 import { KeywardError } from '../../src/core/errors.ts';
 import { AuditLog, type AuditLogOptions } from '../../src/audit/audit-log.ts';
 import { CheckpointFile, checkpointSignatureValid, ed25519Signer, type CheckpointSigner } from '../../src/audit/checkpoints.ts';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
-import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
-import type { Store, StoreTx } from '../../src/storage/store.ts';
+import type { LeaderLease, Store, StoreTx } from '../../src/storage/store.ts';
+import { openTestStore } from '../test-backend.ts';
 import type { AuditDraft, AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../../src/storage/records.ts';
 
 function draft(overrides: Partial<AuditDraft> = {}): AuditDraft {
@@ -49,34 +47,36 @@ function newSigner(): CheckpointSigner {
 }
 
 interface Harness {
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly log: AuditLog;
   readonly origin: string;
   readonly dir: string;
   readonly batches: number[];
 }
 
-/** A log over a fresh SQLite store in a temp dir; always closed and removed afterwards. */
+/** A log over a fresh store of the backend under test (test/test-backend.ts); always closed and removed afterwards. */
 async function withLog(options: Partial<AuditLogOptions>, fn: (h: Harness) => Promise<void>, wrapStore?: (s: Store) => Store): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'keyward-auditlog-'));
-  const store = SqliteStore.open({ path: join(dir, 'keyward.db') });
+  const storage = await openTestStore();
+  const { store, dir } = storage;
   const batches: number[] = [];
-  const origin = await store.instanceId();
-  const log = new AuditLog({
-    store: wrapStore ? wrapStore(store) : store,
-    origin,
-    clock: new ManualClock(),
-    checkpointIntervalMs: 3_600_000,
-    onCommit: (n) => batches.push(n),
-    ...options,
-  });
   try {
-    await fn({ store, log, origin, dir, batches });
+    const origin = await store.instanceId();
+    const log = new AuditLog({
+      store: wrapStore ? wrapStore(store) : store,
+      origin,
+      clock: new ManualClock(),
+      checkpointIntervalMs: 3_600_000,
+      onCommit: (n) => batches.push(n),
+      ...options,
+    });
+    try {
+      await fn({ store, log, origin, dir, batches });
+    } finally {
+      log.setSigner(null);
+      await log.flush().catch(() => undefined);
+    }
   } finally {
-    log.setSigner(null);
-    await log.flush().catch(() => undefined);
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await storage.cleanup();
   }
 }
 
@@ -84,10 +84,11 @@ const isCode = (code: string) => (err: unknown) => err instanceof KeywardError &
 
 /** Delegates to a real store; its transaction runs the work and then fails, as a failed COMMIT would. */
 class CommitFailsStore implements Store {
-  readonly backend = 'sqlite' as const;
+  readonly backend: Store['backend'];
   readonly #inner: Store;
   constructor(inner: Store) {
     this.#inner = inner;
+    this.backend = inner.backend;
   }
   instanceId(): Promise<string> { return this.#inner.instanceId(); }
   close(): Promise<void> { return this.#inner.close(); }
@@ -106,6 +107,7 @@ class CommitFailsStore implements Store {
   queryAudit(query: AuditQuery): Promise<AuditRecord[]> { return this.#inner.queryAudit(query); }
   latestCheckpoint(): Promise<CheckpointRecord | null> { return this.#inner.latestCheckpoint(); }
   listCheckpoints(): Promise<CheckpointRecord[]> { return this.#inner.listCheckpoints(); }
+  leadership(name: string): LeaderLease { return this.#inner.leadership(name); }
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.#inner.transaction(async (tx) => {
       await fn(tx);
@@ -188,7 +190,7 @@ describe('AuditLog', () => {
       assert.equal(await store.getKeyByName('ghost2'), null);
     }));
 
-  it('when the store is closed, every pending record() rejects with audit_failed', () =>
+  it('when the store is closed, every pending record() rejects with storage_unavailable', () =>
     withLog({}, async ({ store, log }) => {
       await log.record(draft());
       await store.close();
@@ -196,7 +198,7 @@ describe('AuditLog', () => {
       const settled = await Promise.allSettled(pending);
       for (const s of settled) {
         assert.equal(s.status, 'rejected');
-        assert.ok(isCode('audit_failed')(s.reason), String(s.status === 'rejected' ? s.reason : ''));
+        assert.ok(isCode('storage_unavailable')(s.reason), String(s.status === 'rejected' ? s.reason : ''));
         const cause = (s.reason as KeywardError).cause;
         assert.ok(cause instanceof KeywardError && cause.code === 'storage_unavailable', 'the cause is kept');
       }

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import {
   CONFIG_ENV,
   CONFIG_KEYS,
@@ -9,6 +10,7 @@ import {
   defaultConfig,
   formatDuration,
   parseDuration,
+  parseMillis,
   resolveConfig,
   type ConfigInput,
   type ConfigLayers,
@@ -46,6 +48,8 @@ describe('config: defaults and precedence', () => {
       tokens: { defaultTtlSeconds: 3600, maxTtlSeconds: 768 * 3600 },
       audit: { checkpointEvery: 1000, checkpointIntervalMs: 60_000 },
       metrics: { enabled: true },
+      storage: { backend: 'sqlite' },
+      scheduler: { intervalMs: 2000 },
     });
   });
 
@@ -71,6 +75,8 @@ describe('config: defaults and precedence', () => {
       tokens: { defaultTtlSeconds: 1800, maxTtlSeconds: 86_400 },
       audit: { checkpointEvery: 500, checkpointIntervalMs: 300_000 },
       metrics: { enabled: false },
+      storage: { backend: 'sqlite' },
+      scheduler: { intervalMs: 2000 },
     });
   });
 
@@ -137,7 +143,7 @@ describe('config: validation', () => {
     assert.deepEqual(problems, [
       `${FILE}: unknown setting "listen.prot" (did you mean "listen.port"?)`,
       `${FILE}: unknown setting "tokenz" (did you mean "tokens"?)`,
-      `${FILE}: unknown setting "colour" (known here: dataDir, listen, tls, insecure, log, tokens, audit, metrics)`,
+      `${FILE}: unknown setting "colour" (known here: dataDir, listen, tls, insecure, log, tokens, audit, metrics, storage, databaseUrl, postgres, scheduler)`,
       `${FILE}: tls must be a mapping with cert, key (got "on")`,
     ]);
     assert.deepEqual(configFromFile(['dataDir'], FILE).problems, [`${FILE}: the top level must be a mapping of settings (got a list)`]);
@@ -170,6 +176,92 @@ describe('config: validation', () => {
       `${FILE}: dataDir must be a directory path (a non-empty string) (got " ")`,
       `${FILE}: listen.host must be a host name or IP address (got "http://x")`,
     ]);
+  });
+});
+
+describe('config: storage', () => {
+  const URL_WITH_PASSWORD = 'postgres://keyward:hunter2-s3cret@db.internal:5432/keyward?sslmode=verify-full';
+
+  it('reads PostgreSQL storage with its pool settings from a file, and the URL from the environment', () => {
+    const { config, sources } = valid({
+      file: fromFile({
+        storage: 'postgres',
+        postgres: { schema: 'keyward', poolMax: 20, connectionTimeout: '2s', idleTimeout: '1m', statementTimeout: '15s', idleInTransactionTimeout: '500ms' },
+        scheduler: { interval: '250ms' },
+      }),
+      env: configFromEnv({ KEYWARD_DATABASE_URL: URL_WITH_PASSWORD }),
+    });
+    assert.equal(config.storage.backend, 'postgres');
+    assert.ok(config.storage.backend === 'postgres');
+    assert.equal(config.storage.databaseUrl.reveal(), URL_WITH_PASSWORD);
+    assert.deepEqual(
+      { schema: config.storage.schema, pool: config.storage.pool },
+      { schema: 'keyward', pool: { max: 20, connectionTimeoutMs: 2000, idleTimeoutMs: 60_000, statementTimeoutMs: 15_000, idleInTransactionTimeoutMs: 500 } },
+    );
+    assert.equal(config.scheduler.intervalMs, 250);
+    assert.equal(sources.databaseUrl, 'env KEYWARD_DATABASE_URL');
+    assert.ok(Object.isFrozen(config.storage) && Object.isFrozen(config.storage.pool));
+  });
+
+  it('takes storage and the URL from KEYWARD_STORAGE / flags, with the pool defaults of the store', () => {
+    const { config, sources } = valid({
+      env: configFromEnv({ KEYWARD_STORAGE: 'postgres' }),
+      flags: [{ key: 'databaseUrl', value: 'postgresql://127.0.0.1/keyward', source: 'flag --database-url' }],
+    });
+    assert.ok(config.storage.backend === 'postgres');
+    assert.equal(config.storage.schema, null);
+    assert.deepEqual(config.storage.pool, { max: 10, connectionTimeoutMs: 5000, idleTimeoutMs: 30_000, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 60_000 });
+    assert.equal(sources.storage, 'env KEYWARD_STORAGE');
+  });
+
+  it('never shows the database URL: not in the config as printed, logged or serialised, nor in a problem', () => {
+    const { config } = valid({ env: configFromEnv({ KEYWARD_STORAGE: 'postgres', KEYWARD_DATABASE_URL: URL_WITH_PASSWORD }) });
+    for (const shown of [JSON.stringify(config), inspect(config, { depth: 10 }), String(config.storage.backend === 'postgres' && config.storage.databaseUrl)]) {
+      assert.ok(!shown.includes('hunter2'), shown);
+    }
+    assert.match(JSON.stringify(config), /"databaseUrl":"\[redacted\]"/);
+    const problems = problemsOf({ env: configFromEnv({ KEYWARD_STORAGE: 'postgres', KEYWARD_DATABASE_URL: 'mysql://root:hunter2-s3cret@db/keyward' }) });
+    assert.deepEqual(problems, ['env KEYWARD_DATABASE_URL: databaseUrl must be a postgres:// or postgresql:// URL (got a value not shown here, as it may hold a password)']);
+    // A URL put where a mapping belongs is described with its password masked.
+    const { problems: misplaced } = configFromFile({ postgres: URL_WITH_PASSWORD }, FILE);
+    assert.equal(misplaced.length, 1);
+    assert.ok(!misplaced[0]?.includes('hunter2'), misplaced[0]);
+    assert.match(misplaced[0] ?? '', /postgres must be a mapping with schema, poolMax, .* \(got "postgres:\/\/keyward:\*\*\*@db\.internal/);
+  });
+
+  it('needs databaseUrl with postgres, and refuses PostgreSQL settings without it', () => {
+    assert.deepEqual(problemsOf({ flags: [{ key: 'storage', value: 'postgres', source: 'flag --storage' }] }), [
+      'flag --storage: storage is postgres but databaseUrl is not set; give it with KEYWARD_DATABASE_URL, --database-url or databaseUrl in the config file',
+    ]);
+    assert.deepEqual(problemsOf({ env: configFromEnv({ KEYWARD_DATABASE_URL: 'postgres://db/keyward' }), file: fromFile({ postgres: { poolMax: 4 } }) }), [
+      'env KEYWARD_DATABASE_URL: databaseUrl is set but storage is sqlite (from default); set storage to postgres, or remove databaseUrl',
+      `${FILE}: postgres.poolMax is set but storage is sqlite (from default); set storage to postgres, or remove postgres.poolMax`,
+    ]);
+  });
+
+  it('checks the backend, the schema name, the pool size, the timeouts and the scheduler interval', () => {
+    const problems = problemsOf({
+      file: fromFile({
+        storage: 'mysql',
+        databaseUrl: 'postgres://db/keyward',
+        postgres: { schema: 'Keyward-1', poolMax: 1, connectionTimeout: '50ms', statementTimeout: 'soon' },
+        scheduler: { interval: '2h' },
+      }),
+    });
+    assert.deepEqual(problems, [
+      `${FILE}: storage must be one of sqlite, postgres (got "mysql")`,
+      `${FILE}: postgres.schema must be a lower-case schema name: [a-z_][a-z0-9_]*, at most 63 characters, not starting with pg_ (got "Keyward-1")`,
+      `${FILE}: postgres.poolMax must be an integer 2–1000 (got 1)`,
+      `${FILE}: postgres.connectionTimeout must be a duration from 100ms to 10m, like "500ms", "5s", "1m" (got "50ms")`,
+      `${FILE}: postgres.statementTimeout must be a duration from 100ms to 24h, like "500ms", "5s", "1m" (got "soon")`,
+      `${FILE}: scheduler.interval must be a duration from 100ms to 1h, like "500ms", "5s", "1m" (got "2h")`,
+    ]);
+    assert.deepEqual(problemsOf({ file: fromFile({ storage: 'postgres', databaseUrl: 'postgres://db/k', postgres: { schema: 'pg_keyward' } }) }).length, 1);
+  });
+
+  it('reads milliseconds, and every duration parseDuration reads', () => {
+    assert.deepEqual(['250ms', '5s', '1m', 2, '1h30m'].map(parseMillis), [250, 5000, 60_000, 2000, 5_400_000]);
+    for (const bad of ['ms', '1.5ms', '-5ms', '5 ms', '0s', 'soon']) assert.equal(parseMillis(bad), null, bad);
   });
 });
 

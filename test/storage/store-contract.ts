@@ -846,6 +846,150 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         }),
       );
     });
+
+    describe('adopting an instance id', () => {
+      const adopt = (store: Store, id: string): Promise<void> => store.transaction((tx) => tx.adoptInstanceId(id));
+      const aToken = (): TokenRecord => ({
+        accessor: uid('acc').slice(4),
+        hash: createHash('sha256').update(uid('tok')).digest(),
+        type: 'service',
+        permissions: ['key.describe'],
+        description: null,
+        createdAt: at(0),
+        createdBy: 'root:test',
+        expiresAt: at(60),
+        renewable: false,
+        ttlSeconds: 3600,
+        revokedAt: null,
+      });
+
+      it(
+        'adoptInstanceId gives an empty store another id; instanceId returns it, also after reopening',
+        withStore(async (store, opened) => {
+          const adopted = `kw_${'ab'.repeat(12)}`;
+          await adopt(store, adopted);
+          assert.equal(await store.instanceId(), adopted);
+          if (opened.reopen) {
+            await store.close();
+            assert.equal(await (await opened.reopen()).instanceId(), adopted, 'the adopted id is stored, not cached');
+          }
+        }),
+      );
+
+      it(
+        'adoptInstanceId is refused with conflict once the store holds a seal, a key, a token, an audit entry or a checkpoint',
+        async () => {
+          const fillers: [string, (store: Store) => Promise<unknown>][] = [
+            ['seal', (store) => store.transaction((tx) => tx.putSeal(makeSeal()))],
+            ['key', (store) => insertKey(store, makeKey())],
+            ['token', (store) => store.transaction((tx) => tx.insertToken(aToken()))],
+            ['audit entry', (store) => append(store, [makeDraft()])],
+            ['checkpoint', async (store) => store.transaction(async (tx) => tx.insertCheckpoint(makeCheckpoint(await store.instanceId(), 0, at(1))))],
+          ];
+          for (const [what, fill] of fillers) {
+            await withStore(async (store) => {
+              const before = await store.instanceId();
+              await fill(store);
+              await assert.rejects(adopt(store, 'kw_other'), isCode('conflict'), `with a ${what}`);
+              assert.equal(await store.instanceId(), before, `the id is unchanged (${what})`);
+            })();
+          }
+        },
+      );
+
+      it(
+        'an adoption in a rolled-back transaction leaves the old id; an id with spaces or control characters is validation_failed',
+        withStore(async (store) => {
+          const before = await store.instanceId();
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.adoptInstanceId('kw_rolled_back');
+              throw new Error('abort');
+            }),
+            /abort/,
+          );
+          assert.equal(await store.instanceId(), before);
+          for (const bad of ['', 'kw with space', 'kw\nsize 0', 'x'.repeat(129), 'kw_ü']) {
+            await assert.rejects(adopt(store, bad), isCode('validation_failed'), JSON.stringify(bad));
+          }
+          assert.equal(await store.instanceId(), before);
+        }),
+      );
+
+      it(
+        'audit entries inserted as given into a store that adopted the origin verify there (same seq, same chain hashes)',
+        withStore(async (store) => {
+          const source = await open();
+          try {
+            const entries = await append(source.store, [makeDraft({ action: 'a' }), makeDraft({ action: 'b', details: { n: 1, list: ['x'] } }), makeDraft({ action: 'c' })]);
+            await store.transaction(async (tx) => {
+              await tx.adoptInstanceId(await source.store.instanceId());
+              await tx.insertAuditEntries(entries);
+            });
+            assert.equal(await store.instanceId(), await source.store.instanceId());
+            assert.deepEqual(await store.readAudit(1, 10), entries);
+            assert.deepEqual(await store.auditHead(), await source.store.auditHead());
+            const report = await verifyChain({ store, origin: await store.instanceId(), publicKey: null });
+            assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+            // The next append links onto the copied head.
+            await append(store, [makeDraft({ action: 'd' })]);
+            assert.equal((await verifyChain({ store, origin: await store.instanceId(), publicKey: null })).entries.valid, 4);
+          } finally {
+            await source.cleanup();
+          }
+        }),
+      );
+    });
+
+    describe('leader lease', () => {
+      it(
+        'grants a lease to one holder at a time; release lets another take it',
+        withStore(async (store) => {
+          const a = store.leadership('scheduler');
+          const b = store.leadership('scheduler');
+          assert.equal(a.name, 'scheduler');
+          assert.equal(a.isLeader(), false, 'not held before tryAcquire');
+          assert.equal(await a.tryAcquire(), true);
+          assert.equal(await b.tryAcquire(), false);
+          assert.deepEqual([a.isLeader(), b.isLeader()], [true, false]);
+          assert.equal(await a.tryAcquire(), true, 'asking again while holding keeps it');
+          assert.equal(await b.tryAcquire(), false);
+          await a.release();
+          assert.equal(a.isLeader(), false);
+          assert.equal(await b.tryAcquire(), true, 'free once released');
+          assert.equal(await a.tryAcquire(), false);
+          await b.release();
+          await b.release(); // a no-op when not held
+          assert.equal(await a.tryAcquire(), true);
+        }),
+      );
+
+      it(
+        'lets exactly one of many concurrent holders win; leases of other names are independent',
+        withStore(async (store) => {
+          const contenders = Array.from({ length: 6 }, () => store.leadership('scheduler'));
+          const won = await Promise.all(contenders.map((l) => l.tryAcquire()));
+          assert.equal(won.filter(Boolean).length, 1, `one winner, got ${JSON.stringify(won)}`);
+          assert.equal(contenders.filter((l) => l.isLeader()).length, 1);
+          assert.equal(await store.leadership('rotation').tryAcquire(), true, 'another name is another lease');
+        }),
+      );
+
+      it(
+        'is exclusive across stores opened on one database; closing the holder\'s store frees it',
+        withStore(async (store, opened) => {
+          if (!opened.reopen) return;
+          const other = await opened.reopen();
+          const mine = store.leadership('scheduler');
+          const theirs = other.leadership('scheduler');
+          assert.equal(await mine.tryAcquire(), true);
+          assert.equal(await theirs.tryAcquire(), false, 'held by the first store');
+          await store.close();
+          assert.equal(mine.isLeader(), false, 'closing the store releases its leases');
+          await assert.rejects(mine.tryAcquire(), isCode('storage_unavailable'));
+          assert.equal(await theirs.tryAcquire(), true, 'free once the holder\'s store is closed');
+        }),
+      );
+    });
   });
 }
-

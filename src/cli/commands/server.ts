@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { ConfigSources, KeywardConfig } from '../../core/config.ts';
+import { KeywardError } from '../../core/errors.ts';
 import { createLogger } from '../../server/logger.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { devBanner } from '../dev-banner.ts';
@@ -13,7 +14,7 @@ export interface ServerCommandOptions extends ConfigFlags {
 }
 
 /**
- * `keyward server [--config FILE] [--dev] [--host H] [--port P] [--data-dir DIR] [--tls-cert F --tls-key F] [--insecure] [--log-level L]`
+ * `keyward server [--config FILE] [--dev] [--host H] [--port P] [--data-dir DIR] [--tls-cert F --tls-key F] [--insecure] [--log-level L] [--storage sqlite|postgres] [--database-url URL]`
  *
  * The flags carry no defaults of their own: the defaults live in core/config.ts, so a flag that
  * was not given cannot hide a value from the config file or the environment.
@@ -30,6 +31,8 @@ export function serverCommand(): Command {
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--insecure', 'allow plain HTTP on a non-loopback address (tokens and plaintext cross the network unencrypted)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info; logs go to stderr)')
+    .option('--storage <backend>', 'sqlite (default: a file under the data dir) or postgres (shared by several nodes; needs a database URL)')
+    .option('--database-url <url>', 'postgres://… for --storage postgres (env KEYWARD_DATABASE_URL is safer: flags show in the process list)')
     .action(async (options: ServerCommandOptions) => runServer(options));
 }
 
@@ -39,12 +42,22 @@ export async function runServer(options: ServerCommandOptions, env: Readonly<Rec
   if (options.dev && sources.dataDir !== 'default') {
     throw new CliError(`--dev keeps its data in a new temporary directory; it cannot be combined with dataDir (set by ${sources.dataDir})`, EXIT.usage);
   }
+  if (options.dev && config.storage.backend !== 'sqlite') {
+    throw new CliError(`--dev uses a temporary SQLite database; it cannot be combined with storage ${config.storage.backend} (set by ${sources.storage})`, EXIT.usage);
+  }
   const plainOnNetwork = checkListenAddress(config, sources);
   const tls = config.tls ? readTlsFiles(config.tls, sources) : null;
   const logger = createLogger({ level: config.log.level });
   // Loaded only now, so that a bad configuration (and `--help`) answers without loading the server stack.
   const { openDataDirRuntime, openDevRuntime } = await import('../server-runtime.ts');
-  const runtime = options.dev ? await openDevRuntime(logger, { config, tls }) : await openDataDirRuntime(logger, { config, tls });
+  let runtime: ServerRuntime;
+  try {
+    runtime = options.dev ? await openDevRuntime(logger, { config, tls }) : await openDataDirRuntime(logger, { config, tls });
+  } catch (err) {
+    // Storage messages are Keyward's own and never hold the database URL.
+    if (err instanceof KeywardError && err.code === 'storage_unavailable') throw new CliError(`cannot open the ${config.storage.backend} storage: ${err.message}`);
+    throw err;
+  }
   stopOnSignals(runtime, logger);
   let address: string;
   try {
@@ -54,7 +67,7 @@ export async function runServer(options: ServerCommandOptions, env: Readonly<Rec
     throw new CliError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (plainOnNetwork) process.stderr.write(insecureWarning(config.listen.host));
-  process.stdout.write(runtime.dev ? devBanner({ address, ...runtime.dev }) : startupNotice(address, runtime));
+  process.stdout.write(runtime.dev ? devBanner({ address, ...runtime.dev }) : startupNotice(address, runtime, config));
 }
 
 /**
@@ -84,14 +97,15 @@ function insecureWarning(host: string): string {
   ].join('\n');
 }
 
-function startupNotice(address: string, runtime: ServerRuntime): string {
+function startupNotice(address: string, runtime: ServerRuntime, config: KeywardConfig): string {
   const status = runtime.engine.sys.status();
   const next = !status.initialized
     ? 'not initialised: POST /v1/sys/init (the answer holds the unseal shares and the root token, once)'
     : status.sealed
       ? `sealed: POST /v1/sys/unseal with ${status.threshold ?? '?'} shares`
       : 'unsealed';
-  return `Keyward listening on ${address}\n  data: ${runtime.dataDir}\n  state: ${next}\n`;
+  const storage = config.storage.backend === 'postgres' ? `postgres, schema ${config.storage.schema ?? '(the connection default)'}` : 'sqlite';
+  return `Keyward listening on ${address}\n  data: ${runtime.dataDir}\n  storage: ${storage}\n  state: ${next}\n`;
 }
 
 /**

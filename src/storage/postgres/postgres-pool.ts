@@ -49,6 +49,9 @@ export function poolOptions(given: PostgresPoolOptions = {}): Required<PostgresP
   return merged;
 }
 
+/** How much longer than statement_timeout the client waits for an answer before giving up itself. */
+const QUERY_TIMEOUT_MARGIN_MS = 5000;
+
 /** Builds the pg.Pool; the only place in Keyward that constructs a driver object. */
 export function createPool(settings: PoolSettings): PostgresPool {
   // Session settings travel in the startup packet, so every pooled connection has them from its
@@ -62,6 +65,9 @@ export function createPool(settings: PoolSettings): PostgresPool {
     connectionTimeoutMillis: settings.pool.connectionTimeoutMillis,
     idleTimeoutMillis: settings.pool.idleTimeoutMillis,
     statement_timeout: settings.pool.statementTimeoutMillis,
+    // The server-side timeout cannot fire when the network silently drops packets: give up on the
+    // client side a little later, so a request fails with storage_unavailable instead of hanging.
+    ...(settings.pool.statementTimeoutMillis > 0 ? { query_timeout: settings.pool.statementTimeoutMillis + QUERY_TIMEOUT_MARGIN_MS } : {}),
     idle_in_transaction_session_timeout: settings.pool.idleInTransactionTimeoutMillis,
     application_name: 'keyward',
     keepAlive: true,

@@ -37,6 +37,10 @@ export function headFromRows(rows: readonly AuditHeadRow[]): AuditHead {
   return row ? { seq: row.seq, chainHash: row.chain_hash } : { seq: 0, chainHash: '' };
 }
 
+/** True once the store holds anything an instance id is bound to (see StoreTx.adoptInstanceId). */
+export const STORE_IN_USE_SQL = `SELECT EXISTS (SELECT 1 FROM seal) OR EXISTS (SELECT 1 FROM keys) OR EXISTS (SELECT 1 FROM tokens)
+  OR EXISTS (SELECT 1 FROM audit_entries) OR EXISTS (SELECT 1 FROM audit_checkpoints) AS used`;
+
 export function listKeysStatement(filter: KeyListFilter): Statement {
   const p = new Params();
   const where: string[] = [];

@@ -1,10 +1,11 @@
 import { KeywardError } from '../../core/errors.ts';
-import type { Store, StoreTx } from '../store.ts';
+import type { LeaderLease, Store, StoreTx } from '../store.ts';
 import type { AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../records.ts';
 import type { PostgresClient, PostgresPool, PostgresResult, PostgresValue } from './postgres-driver.ts';
 import { translatePostgresError } from './postgres-errors.ts';
 import { checkSchemaName } from './postgres-identifiers.ts';
 import { advisoryLock, type AdvisoryLock } from './postgres-locks.ts';
+import { PostgresLeaderLease } from './postgres-leader.ts';
 import { migrate } from './postgres-migrate.ts';
 import { createPool, poolOptions, type PostgresPoolOptions } from './postgres-pool.ts';
 import { AUDIT_HEAD_SQL, headFromRows, listKeysStatement, queryAuditStatement, type AuditHeadRow } from './postgres-queries.ts';
@@ -47,14 +48,15 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
   readonly #pool: PostgresPool;
-  readonly #instanceId: string;
   readonly #auditLock: AdvisoryLock;
   readonly #writers: WriterSlots;
   #closed = false;
+  /** Set by `open`: how to give each leader lease a connection of its own. */
+  #leaseSettings: { readonly schema: string; readonly openPool: () => PostgresPool; readonly answerTimeoutMillis: number } | null = null;
+  readonly #leases = new Set<PostgresLeaderLease>();
 
-  private constructor(pool: PostgresPool, instanceId: string, auditLock: AdvisoryLock, maxConnections: number) {
+  private constructor(pool: PostgresPool, auditLock: AdvisoryLock, maxConnections: number) {
     this.#pool = pool;
-    this.#instanceId = instanceId;
     this.#auditLock = auditLock;
     this.#writers = new WriterSlots(maxConnections - 1);
   }
@@ -66,25 +68,35 @@ export class PostgresStore implements Store {
     }
     const schema = options.schema === undefined ? null : checkSchemaName(options.schema);
     const pool = poolOptions(options.pool);
-    const db = createPool({ connectionString: options.connectionString, schema, pool, onConnectionError: options.onConnectionError ?? (() => undefined) });
+    const settings = { connectionString: options.connectionString, schema, pool, onConnectionError: options.onConnectionError ?? (() => undefined) };
+    const db = createPool(settings);
     try {
       const migrated = await migrate(db, schema);
-      return new PostgresStore(db, migrated.instanceId, advisoryLock('auditHead', migrated.schema), pool.max);
+      const store = new PostgresStore(db, advisoryLock('auditHead', migrated.schema), pool.max);
+      store.#leaseSettings = {
+        schema: migrated.schema,
+        openPool: () => createPool({ ...settings, pool: { ...pool, max: 1 } }),
+        answerTimeoutMillis: pool.connectionTimeoutMillis,
+      };
+      return store;
     } catch (err) {
       await db.end().catch(() => undefined);
       throw translatePostgresError(err);
     }
   }
 
+  /** Read from the database each time, not cached: `adoptInstanceId` may replace it after open, on any node. */
   async instanceId(): Promise<string> {
-    this.#assertOpen();
-    return this.#instanceId;
+    const [row] = await this.#rows<{ value: string }>("SELECT value FROM meta WHERE name = 'instance_id'");
+    if (!row) throw new KeywardError('storage_unavailable', 'the database has no instance id (meta table damaged)');
+    return row.value;
   }
 
   /** Waits for running reads and transactions to finish, then closes every connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const lease of this.#leases) await lease.close();
     await this.#pool.end().catch(() => undefined);
   }
 
@@ -203,6 +215,19 @@ export class PostgresStore implements Store {
     } finally {
       this.#writers.release();
     }
+  }
+
+  /**
+   * A session advisory lock on a connection of the lease's own (postgres-leader.ts), outside the
+   * store's pool so a held lease never takes a connection reads and transactions count on.
+   */
+  leadership(name: string): LeaderLease {
+    this.#assertOpen();
+    const settings = this.#leaseSettings;
+    if (!settings) throw new KeywardError('internal', 'the store was not opened with PostgresStore.open');
+    const lease = new PostgresLeaderLease({ name, pool: settings.openPool(), schema: settings.schema, answerTimeoutMillis: settings.answerTimeoutMillis });
+    this.#leases.add(lease);
+    return lease;
   }
 
   async #connect(): Promise<PostgresClient> {

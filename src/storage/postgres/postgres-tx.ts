@@ -1,10 +1,10 @@
 import { KeywardError } from '../../core/errors.ts';
-import type { StoreTx } from '../store.ts';
+import { checkInstanceId, type StoreTx } from '../store.ts';
 import type { AuditHead, AuditRecord, CheckpointRecord, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord, TokenPatch, TokenRecord } from '../records.ts';
 import type { PostgresClient, PostgresResult, PostgresValue } from './postgres-driver.ts';
 import { translatePostgresError } from './postgres-errors.ts';
 import type { AdvisoryLock } from './postgres-locks.ts';
-import { AUDIT_HEAD_SQL, headFromRows, insertStatement, Params, type AuditHeadRow } from './postgres-queries.ts';
+import { AUDIT_HEAD_SQL, headFromRows, insertStatement, Params, STORE_IN_USE_SQL, type AuditHeadRow } from './postgres-queries.ts';
 import {
   auditToParams,
   checkpointToParams,
@@ -205,6 +205,16 @@ export class PostgresTx implements StoreTx {
     this.#check();
     const insert = insertStatement('audit_checkpoints', checkpointToParams(c), 'ON CONFLICT DO NOTHING');
     await this.#query(insert.text, insert.values);
+  }
+
+  async adoptInstanceId(id: string): Promise<void> {
+    this.#check();
+    checkInstanceId(id);
+    // Under the audit lock, which every audited writer on every node holds while it writes.
+    await this.#query('SELECT pg_advisory_xact_lock($1, $2)', [this.#auditLock.classId, this.#auditLock.objectId]);
+    const { rows } = await this.#query<{ used: boolean }>(STORE_IN_USE_SQL);
+    if (rows[0]?.used !== false) throw new KeywardError('conflict', 'the instance id can only be replaced in an empty store (no seal, keys, tokens or audit entries)');
+    await this.#query("UPDATE meta SET value = $1 WHERE name = 'instance_id'", [id]);
   }
 
   /** Every statement of the transaction goes through here, so a failure is recorded before it is translated. */

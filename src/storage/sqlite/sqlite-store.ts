@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { KeywardError } from '../../core/errors.ts';
-import type { Store, StoreTx } from '../store.ts';
+import type { LeaderLease, Store, StoreTx } from '../store.ts';
 import type { AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../records.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import {
@@ -17,6 +18,7 @@ import {
   type TokenRow,
 } from './sqlite-rows.ts';
 import { SqliteTx } from './sqlite-tx.ts';
+import { SqliteLeaderLease } from './sqlite-leader.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 import { prepared, readHead } from './sqlite-statements.ts';
 
@@ -36,10 +38,14 @@ export class SqliteStore implements Store {
   readonly #reader: Database.Database;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
+  readonly #leases = new Set<SqliteLeaderLease>();
+  /** Names the database for leases: its file, or this store for ':memory:'. */
+  readonly #databaseId: string;
 
   private constructor(writer: Database.Database, reader: Database.Database) {
     this.#writer = writer;
     this.#reader = reader;
+    this.#databaseId = writer.memory ? `memory:${randomBytes(8).toString('hex')}` : resolve(writer.name);
   }
 
   static open(options: SqliteStoreOptions): SqliteStore {
@@ -70,6 +76,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const lease of this.#leases) await lease.release();
     await this.#tail.catch(() => undefined);
     if (this.#reader !== this.#writer) this.#reader.close();
     this.#writer.close();
@@ -218,6 +225,13 @@ export class SqliteStore implements Store {
     const result = this.#tail.then(run, run);
     this.#tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** In-process: one node per database file, so the process is the whole cluster. */
+  leadership(name: string): LeaderLease {
+    const lease = new SqliteLeaderLease(this.#databaseId, name, () => !this.#closed);
+    this.#leases.add(lease);
+    return lease;
   }
 
   #read<T>(fn: () => T): T {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { KeywardError } from '../../core/errors.ts';
-import type { StoreTx } from '../store.ts';
+import { checkInstanceId, type StoreTx } from '../store.ts';
 import type { AuditHead, AuditRecord, CheckpointRecord, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord, TokenPatch, TokenRecord } from '../records.ts';
 import { auditToRow, keyFromRow, keyToRow, tokenFromRow, tokenToRow, type KeyRow, type TokenRow } from './sqlite-rows.ts';
 import { prepared, readHead } from './sqlite-statements.ts';
@@ -22,6 +22,9 @@ const PATCH_COLUMNS: Readonly<Record<keyof KeyPatch, string>> = {
   compromisedAt: 'compromised_at',
   destroyedAt: 'destroyed_at',
 };
+
+const STORE_IN_USE_SQL = `SELECT EXISTS (SELECT 1 FROM seal) OR EXISTS (SELECT 1 FROM keys) OR EXISTS (SELECT 1 FROM tokens)
+  OR EXISTS (SELECT 1 FROM audit_entries) OR EXISTS (SELECT 1 FROM audit_checkpoints) AS used`;
 
 /** Writes inside one SQLite transaction (opened and committed by SqliteStore.transaction). */
 export class SqliteTx implements StoreTx {
@@ -161,6 +164,15 @@ export class SqliteTx implements StoreTx {
     this.#check();
     prepared(this.#db, 'INSERT OR IGNORE INTO audit_checkpoints (size, time, origin, chain_hash, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)')
       .run(c.size, c.time, c.origin, c.chainHash, c.signature, c.publicKey);
+  }
+
+  async adoptInstanceId(id: string): Promise<void> {
+    this.#check();
+    checkInstanceId(id);
+    // BEGIN IMMEDIATE holds the write lock, so nothing is written between this check and the update.
+    const { used } = prepared(this.#db, STORE_IN_USE_SQL).get() as { used: number };
+    if (used) throw new KeywardError('conflict', 'the instance id can only be replaced in an empty store (no seal, keys, tokens or audit entries)');
+    prepared(this.#db, "UPDATE meta SET value = ? WHERE name = 'instance_id'").run(id);
   }
 
   #check(): void {
