@@ -41,6 +41,7 @@ export class ServerMetrics {
   readonly #auditEntries: Counter;
   readonly #operationChildren = new Map<string, Map<string, Map<string, OperationChild>>>();
   #sealed: (() => boolean) | null = null;
+  #leader: (() => boolean) | null = null;
 
   constructor() {
     const registers = [this.registry];
@@ -66,6 +67,16 @@ export class ServerMetrics {
         if (read) this.set(read() ? 1 : 0);
       },
     });
+    const leader = (): (() => boolean) | null => this.#leader;
+    new Gauge({
+      name: 'keyward_scheduler_leader',
+      help: '1 while this node holds the scheduler lease (runs periodic jobs such as audit checkpoints), else 0',
+      registers,
+      collect() {
+        const read = leader();
+        if (read) this.set(read() ? 1 : 0);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -82,9 +93,10 @@ export class ServerMetrics {
     this.#auditEntries.inc(entries);
   };
 
-  /** Where the seal gauge reads from at scrape time. */
-  watchSeal(sealed: () => boolean): void {
+  /** Where the seal and leader gauges read from at scrape time. */
+  watchNode(sealed: () => boolean, leader: () => boolean): void {
     this.#sealed = sealed;
+    this.#leader = leader;
   }
 
   get contentType(): string {
@@ -124,8 +136,11 @@ export class ServerMetrics {
  * outside /v1 and the OpenAPI document, and not audited (it calls no engine operation). Must be
  * called before the routes are registered.
  */
-export function installMetrics(app: FastifyInstance, metrics: ServerMetrics, engine: Pick<ServerEngine, 'sys'>): void {
-  metrics.watchSeal(() => engine.sys.status().sealed);
+export function installMetrics(app: FastifyInstance, metrics: ServerMetrics, engine: Pick<ServerEngine, 'sys' | 'isSchedulerLeader'>): void {
+  metrics.watchNode(
+    () => engine.sys.status().sealed,
+    () => engine.isSchedulerLeader(),
+  );
   app.addHook('onRoute', (route) => addObserver(route, metrics));
   const unmatched = new Map<string, readonly HttpChild[]>();
   app.addHook('onResponse', (request, reply, done) => {

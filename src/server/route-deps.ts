@@ -1,7 +1,7 @@
 import type { Engine } from '../engine.ts';
 
 /** The part of the engine the HTTP API calls. */
-export type ServerEngine = Pick<Engine, 'sys' | 'keys' | 'crypto' | 'audit' | 'tokens'>;
+export type ServerEngine = Pick<Engine, 'sys' | 'keys' | 'crypto' | 'audit' | 'tokens' | 'isSchedulerLeader'>;
 
 /** What route groups are built from; wired once in buildServer. */
 export interface RouteDeps {

@@ -1,32 +1,31 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Engine } from '../../src/engine.ts';
-import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { ServerMetrics } from '../../src/server/metrics.ts';
+import { openTestStore, settleScheduler } from '../test-backend.ts';
 
 /** A key name no label may ever carry. */
 const KEY_NAME = 'payroll-secret-7f3a';
 
-/** An engine over SQLite in a temp dir, wired to metrics the way the CLI does, driven with app.inject. */
+/** An engine on the backend under test, wired to metrics the way the CLI does, driven with app.inject. */
 async function startWithMetrics(): Promise<{ app: FastifyInstance; engine: Engine; metrics: ServerMetrics; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'keyward-metrics-'));
+  const storage = await openTestStore();
   const metrics = new ServerMetrics();
-  const store = SqliteStore.open({ path: join(dir, 'keyward.db') });
-  const engine = await Engine.open({ store, checkpointFile: null, onOperation: metrics.onOperation, onAuditCommit: metrics.onAuditCommit });
+  const engine = await Engine.open({ store: storage.store, checkpointFile: null, onOperation: metrics.onOperation, onAuditCommit: metrics.onAuditCommit });
   const app = await buildServer({ engine, metrics });
   return {
     app,
     engine,
     metrics,
     async close() {
-      await app.close();
-      await engine.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.close();
+        await engine.close();
+      } finally {
+        await storage.cleanup();
+      }
     },
   };
 }
@@ -66,6 +65,7 @@ describe('GET /metrics', () => {
     const { rootToken, shares } = init.json as { rootToken: string; shares: string[] };
     token = rootToken;
     assert.equal((await call('POST', '/v1/sys/unseal', { share: shares[0] })).status, 200);
+    await settleScheduler(s.engine);
     assert.equal(sample(await scrape(), 'keyward_sealed'), 0);
   });
 
@@ -109,10 +109,14 @@ describe('GET /metrics', () => {
     assert.equal((await s.engine.store.auditHead()).seq, before.seq);
   });
 
-  it('flips the seal gauge after POST /v1/sys/seal', async () => {
-    assert.equal(sample(await scrape(), 'keyward_sealed'), 0);
+  it('flips the seal and scheduler-leader gauges after POST /v1/sys/seal', async () => {
+    const unsealed = await scrape();
+    assert.equal(sample(unsealed, 'keyward_sealed'), 0);
+    assert.equal(sample(unsealed, 'keyward_scheduler_leader'), 1, 'a lone unsealed node leads');
     assert.equal((await call('POST', '/v1/sys/seal', {})).status, 200);
-    assert.equal(sample(await scrape(), 'keyward_sealed'), 1);
+    const sealed = await scrape();
+    assert.equal(sample(sealed, 'keyward_sealed'), 1);
+    assert.equal(sample(sealed, 'keyward_scheduler_leader'), 0, 'a sealed node hands the lease back');
   });
 
   it('includes the default Node process metrics', async () => {
@@ -131,16 +135,18 @@ describe('GET /metrics', () => {
 
 describe('metrics switched off', () => {
   it('serves no /metrics route', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keyward-metrics-off-'));
-    const store = SqliteStore.open({ path: join(dir, 'keyward.db') });
-    const engine = await Engine.open({ store, checkpointFile: null });
-    const app = await buildServer({ engine, metrics: null });
+    const storage = await openTestStore();
     try {
-      assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404);
+      const engine = await Engine.open({ store: storage.store, checkpointFile: null });
+      const app = await buildServer({ engine, metrics: null });
+      try {
+        assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404);
+      } finally {
+        await app.close();
+        await engine.close();
+      }
     } finally {
-      await app.close();
-      await engine.close();
-      rmSync(dir, { recursive: true, force: true });
+      await storage.cleanup();
     }
   });
 
