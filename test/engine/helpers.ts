@@ -4,38 +4,24 @@
  */
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { Engine, type EngineOptions } from '../../src/engine.ts';
+import type { Engine, EngineOptions } from '../../src/engine.ts';
 import { KeywardError, type ErrorCode } from '../../src/core/errors.ts';
 import type { CallContext, Principal } from '../../src/auth/principal.ts';
 import type { AuditRecord } from '../../src/storage/records.ts';
+import { openTestEngine, type TestEngine } from '../test-backend.ts';
 
 export const rootPrincipal: Principal = { type: 'root', actor: 'root:test', permissions: ['*'] };
 export const root: CallContext = { principal: rootPrincipal };
 
-export interface DevEngine {
-  readonly engine: Engine;
-  readonly dir: string;
-  readonly share: string;
-  close(): Promise<void>;
-}
+export type DevEngine = TestEngine;
 
-/** A dev engine (SQLite in a new temp dir, initialised and unsealed) and a close that removes the dir. */
-export async function openDevEngine(options: Omit<EngineOptions, 'store'> = {}): Promise<DevEngine> {
-  const { engine, dir, share } = await Engine.openDev(options);
-  return {
-    engine,
-    dir,
-    share,
-    close: async () => {
-      try {
-        await engine.close();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
+/**
+ * A dev engine (initialised 1 of 1 and unsealed) on a fresh store of the backend under test
+ * (KEYWARD_TEST_BACKEND, see test/test-backend.ts), and a close that removes the store.
+ */
+export function openDevEngine(options: Omit<EngineOptions, 'store'> = {}): Promise<DevEngine> {
+  return openTestEngine(options);
 }
 
 /**

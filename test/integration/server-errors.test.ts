@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { Engine } from '../../src/engine.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
+import { openTestEngine } from '../test-backend.ts';
 import { TestServer, assertError, b64, type ErrorReply } from './server-harness.ts';
 
 describe('Keyward over HTTP: authentication and refusals of bad requests', () => {
@@ -80,7 +79,8 @@ describe('Keyward over HTTP: authentication and refusals of bad requests', () =>
 
 describe('unexpected errors', () => {
   it('become a generic 500 internal; the original is only logged', async () => {
-    const { engine, dir } = await Engine.openDev();
+    const dev = await openTestEngine();
+    const { engine } = dev;
     const lines: string[] = [];
     const app = await buildServer({ engine, logger: createLogger({ destination: { write: (l: string) => void lines.push(l) } }) });
     // A stand-in for a bug deep in a handler: the error text must not reach the client.
@@ -97,8 +97,7 @@ describe('unexpected errors', () => {
       assert.ok(lines.some((l) => l.includes('hunter2') && l.includes(body.error.requestId)), 'the original error is logged with the request id');
     } finally {
       await app.close();
-      await engine.close();
-      rmSync(dir, { recursive: true, force: true });
+      await dev.close();
     }
   });
 });

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Engine } from '../../src/engine.ts';
-import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import type { InitResult } from '../../src/server/schemas/sys.ts';
+import { openTestStore, settleScheduler, type TestStore } from '../test-backend.ts';
 
 export interface Reply<T = unknown> {
   readonly status: number;
@@ -31,12 +29,17 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** A real Keyward server on 127.0.0.1:<random port> over SQLite in a temp dir, started the non-dev way. */
+/**
+ * A real Keyward server on 127.0.0.1:<random port>, started the non-dev way, over a fresh store of
+ * the backend under test (KEYWARD_TEST_BACKEND, see test/test-backend.ts); its checkpoint file is in `dir`.
+ */
 export class TestServer {
   readonly url: string;
   readonly dir: string;
   readonly app: FastifyInstance;
   readonly engine: Engine;
+  /** The store under the engine: its backend, and what it holds (`storedContents`). */
+  readonly storage: TestStore;
   /** Every server log line so far. */
   readonly logLines: string[];
   /** Every response so far, for leak checks. */
@@ -44,23 +47,32 @@ export class TestServer {
   rootToken: string | null = null;
   shares: string[] = [];
 
-  private constructor(parts: { url: string; dir: string; app: FastifyInstance; engine: Engine; logLines: string[] }) {
+  private constructor(parts: { url: string; app: FastifyInstance; engine: Engine; storage: TestStore; logLines: string[] }) {
     this.url = parts.url;
-    this.dir = parts.dir;
+    this.dir = parts.storage.dir;
+    this.storage = parts.storage;
     this.app = parts.app;
     this.engine = parts.engine;
     this.logLines = parts.logLines;
   }
 
   static async start(): Promise<TestServer> {
-    const dir = mkdtempSync(join(tmpdir(), 'keyward-it-'));
-    const store = SqliteStore.open({ path: join(dir, 'keyward.db') });
-    const engine = await Engine.open({ store, checkpointFile: join(dir, 'audit-checkpoints.jsonl') });
-    const logLines: string[] = [];
-    const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } });
-    const app = await buildServer({ engine, logger });
-    const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    return new TestServer({ url, dir, app, engine, logLines });
+    const storage = await openTestStore();
+    let engine: Engine | undefined;
+    let app: FastifyInstance | undefined;
+    try {
+      engine = await Engine.open({ store: storage.store, checkpointFile: join(storage.dir, 'audit-checkpoints.jsonl') });
+      const logLines: string[] = [];
+      const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } });
+      app = await buildServer({ engine, logger });
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      return new TestServer({ url, app, engine, storage, logLines });
+    } catch (err) {
+      await app?.close().catch(() => undefined);
+      await engine?.close().catch(() => undefined);
+      await storage.cleanup();
+      throw err;
+    }
   }
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
@@ -98,12 +110,16 @@ export class TestServer {
       const r = await this.request('POST', '/v1/sys/unseal', { body: { share }, token: null });
       assert.equal(r.status, 200, r.text);
     }
+    await settleScheduler(this.engine);
   }
 
   async close(): Promise<void> {
-    await this.app.close();
-    await this.engine.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    try {
+      await this.app.close();
+      await this.engine.close();
+    } finally {
+      await this.storage.cleanup();
+    }
   }
 }
 
