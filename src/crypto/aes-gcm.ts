@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { pooledRandomBytes } from '../core/random-pool.ts';
 import { CryptoFailure } from './crypto-failure.ts';
 
 export const AES_256_KEY_BYTES = 32;
@@ -31,7 +32,7 @@ function gcmAlgorithm(key: Uint8Array): 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256
 }
 
 /** AES-GCM encryption. A random 96-bit IV is drawn unless one is given (tests/vectors only). */
-export function gcmEncrypt(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array = randomBytes(GCM_IV_BYTES)): GcmSealed {
+export function gcmEncrypt(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array = pooledRandomBytes(GCM_IV_BYTES)): GcmSealed {
   if (iv.length === 0) throw new CryptoFailure('empty IV');
   if (iv.length > GCM_MAX_IV_BYTES) throw new CryptoFailure('unsupported IV length');
   const cipher = createCipheriv(gcmAlgorithm(key), key, iv, { authTagLength: GCM_TAG_BYTES });
