@@ -32,6 +32,8 @@ interface Pending {
 
 /** Group commits never grow past this, so one slow batch cannot hold a huge queue hostage. */
 const MAX_BATCH = 1024;
+/** One batch committing while the previous one waits for its fsync. */
+const MAX_BATCHES_IN_FLIGHT = 2;
 
 /**
  * The append-only, hash-chained audit log. `record` resolves only once the entry is committed
@@ -42,7 +44,10 @@ const MAX_BATCH = 1024;
 export class AuditLog {
   readonly #o: AuditLogOptions;
   #queue: Pending[] = [];
-  #flushing: Promise<void> | null = null;
+  /** Batches being committed or made durable; at most MAX_BATCHES_IN_FLIGHT. */
+  readonly #flushing = new Set<Promise<void>>();
+  /** A batch is gathering (waiting for the current turn of the event loop to end). */
+  #gathering = false;
   #signer: CheckpointSigner | null = null;
   #sinceCheckpoint = 0;
   #timer: NodeJS.Timeout | null = null;
@@ -66,9 +71,9 @@ export class AuditLog {
 
   /** Resolves when everything recorded so far is durable. */
   async flush(): Promise<void> {
-    while (this.#flushing || this.#queue.length > 0) {
-      if (!this.#flushing) this.#schedule();
-      await this.#flushing;
+    while (this.#flushing.size > 0 || this.#queue.length > 0) {
+      if (this.#flushing.size === 0) this.#schedule();
+      await Promise.all(this.#flushing);
     }
     await this.#checkpointing;
   }
@@ -125,14 +130,24 @@ export class AuditLog {
     this.setSigner(null);
   }
 
+  /**
+   * Starts a batch unless one is gathering or MAX_BATCHES_IN_FLIGHT are in flight. Two in flight
+   * let the next batch commit while the previous one waits for its fsync (the store keeps their
+   * transactions in order, and the chain links each batch to the head its transaction reads).
+   */
   #schedule(): void {
-    if (this.#flushing) return;
-    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#flushBatch())
+    if (this.#gathering || this.#flushing.size >= MAX_BATCHES_IN_FLIGHT) return;
+    this.#gathering = true;
+    const batch: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => {
+        this.#gathering = false;
+        return this.#flushBatch();
+      })
       .finally(() => {
-        this.#flushing = null;
+        this.#flushing.delete(batch);
         if (this.#queue.length > 0) this.#schedule();
       });
+    this.#flushing.add(batch);
   }
 
   async #flushBatch(): Promise<void> {

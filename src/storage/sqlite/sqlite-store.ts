@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { KeywardError } from '../../core/errors.ts';
 import type { LeaderLease, Store, StoreTx } from '../store.ts';
@@ -28,9 +29,15 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * SQLite backend: one writer connection (WAL, synchronous=FULL so a commit is durable before it
- * returns) and one reader connection that sees committed data only. Writers are serialised in
- * process by a promise chain; SQLite's own lock (BEGIN IMMEDIATE) guards against other processes.
+ * SQLite backend: one writer connection and one reader connection that sees committed data only.
+ * Writers are serialised in process by a promise chain; SQLite's own lock (BEGIN IMMEDIATE) guards
+ * against other processes.
+ *
+ * Durability: WAL with synchronous=NORMAL, and `transaction` resolves only after the WAL file has
+ * been fsynced (on libuv's thread pool) — as durable as synchronous=FULL for everything a caller is
+ * told succeeded, but the fsync no longer blocks the event loop, and the next transaction may
+ * commit while the previous one's fsync is in flight (an fsync covers every earlier write). A
+ * failed fsync leaves the store unusable (storage_unavailable): what is on disk is then unknown.
  */
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
@@ -41,6 +48,9 @@ export class SqliteStore implements Store {
   readonly #leases = new Set<SqliteLeaderLease>();
   /** Names the database for leases: its file, or this store for ':memory:'. */
   readonly #databaseId: string;
+  /** The WAL file, opened at the first commit, for the fsync that makes commits durable. */
+  #wal: Promise<FileHandle> | null = null;
+  #syncFailure: unknown = null;
 
   private constructor(writer: Database.Database, reader: Database.Database) {
     this.#writer = writer;
@@ -58,6 +68,8 @@ export class SqliteStore implements Store {
       writer.pragma('foreign_keys = ON');
       writer.pragma('busy_timeout = 5000');
       migrate(writer);
+      // From here on COMMIT writes the WAL frames without fsync; transaction() fsyncs before resolving.
+      if (options.path !== ':memory:') writer.pragma('synchronous = NORMAL');
       reader = options.path === ':memory:' ? writer : new Database(options.path, { readonly: true });
       reader.pragma('busy_timeout = 5000');
       return new SqliteStore(writer, reader);
@@ -78,6 +90,8 @@ export class SqliteStore implements Store {
     this.#closed = true;
     for (const lease of this.#leases) await lease.release();
     await this.#tail.catch(() => undefined);
+    const wal = await this.#wal?.catch(() => null);
+    await wal?.close().catch(() => undefined);
     if (this.#reader !== this.#writer) this.#reader.close();
     this.#writer.close();
   }
@@ -205,6 +219,7 @@ export class SqliteStore implements Store {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.#closed) throw new KeywardError('storage_unavailable', 'store is closed');
+      if (this.#syncFailure !== null) throw new KeywardError('storage_unavailable', 'an earlier fsync of the database failed; restart the node', {}, { cause: this.#syncFailure });
       const tx = new SqliteTx(this.#writer);
       try {
         this.#writer.exec('BEGIN IMMEDIATE');
@@ -222,9 +237,25 @@ export class SqliteStore implements Store {
         tx.end();
       }
     };
-    const result = this.#tail.then(run, run);
-    this.#tail = result.catch(() => undefined);
-    return result;
+    // The next transaction waits for this one's COMMIT only; this one's caller also waits for the fsync.
+    const committed = this.#tail.then(run, run);
+    this.#tail = committed.catch(() => undefined);
+    return committed.then(async (result) => {
+      await this.#sync();
+      return result;
+    });
+  }
+
+  /** Makes every commit so far durable: fsync of the WAL file (all frames written before it). */
+  async #sync(): Promise<void> {
+    if (this.#writer.memory) return;
+    try {
+      this.#wal ??= open(`${this.#writer.name}-wal`, 'r+');
+      await (await this.#wal).sync();
+    } catch (err) {
+      this.#syncFailure ??= err;
+      throw new KeywardError('storage_unavailable', 'could not make the commit durable (fsync failed)', {}, { cause: err });
+    }
   }
 
   /** In-process: one node per database file, so the process is the whole cluster. */
