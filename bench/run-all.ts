@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 const benches: [string, string[]][] = [
   ['bench/engine-encrypt.ts', ['3']],
   ['bench/audit-verify.ts', [process.env.AUDIT_ENTRIES ?? '1000000']],
+  // Keyward over HTTP against a bare node:http server and an AES-GCM node:http server (~90 s on a
+  // quiet machine; on a shared one, SERVER_BENCH_RETRIES=3 reruns cases other processes disturbed).
+  ['bench/server-encrypt.ts', ['--retries', process.env.SERVER_BENCH_RETRIES ?? '0']],
 ];
 for (const [file, args] of benches) {
   console.log(`\n## ${file} ${args.join(' ')}`);
