@@ -207,6 +207,24 @@ function readIfPresent(path: string): Buffer {
   }
 }
 
+/** In CI with KEYWARD_TEST_DATABASE_URL set, a missing PostgreSQL fails the PostgreSQL-only tests instead of skipping them. */
+export const POSTGRES_REQUIRED = Boolean(process.env['CI'] && process.env['KEYWARD_TEST_DATABASE_URL']);
+
+/** Why PostgreSQL-only tests cannot run (no server answered within 2 s), or null if they can. */
+export async function postgresUnreachableReason(url: string = TEST_DATABASE_URL): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, query_timeout: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (err) {
+    return `no PostgreSQL answered at ${where(url)} within 2 s (${(err as Error).message}); set KEYWARD_TEST_DATABASE_URL to a server`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Host, port and database of a connection string: never the password. */
 function where(url: string): string {
   if (!URL.canParse(url)) return 'KEYWARD_TEST_DATABASE_URL';

@@ -9,30 +9,18 @@ import { CheckpointFile } from '../../src/audit/checkpoints.ts';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import type { AuditRecord } from '../../src/storage/records.ts';
 import { listeningUrl, spawnCli, waitFor, type CliProcess } from './server-harness.ts';
+import { POSTGRES_REQUIRED, TEST_DATABASE_URL, postgresUnreachableReason } from '../test-backend.ts';
 
 /**
  * Two real `keyward server` processes on one PostgreSQL schema. Skipped without a PostgreSQL
  * (same rule as test/storage/postgres-store.test.ts: in CI with KEYWARD_TEST_DATABASE_URL set, a
  * missing server fails instead).
  */
-const DATABASE_URL = process.env['KEYWARD_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MUST_RUN = Boolean(process.env['CI'] && process.env['KEYWARD_TEST_DATABASE_URL']);
+// PostgreSQL-only: KEYWARD_TEST_DATABASE_URL names the server (scripts/run-tests.mjs keeps this file out of its PostgreSQL pass).
+const DATABASE_URL = TEST_DATABASE_URL;
+const MUST_RUN = POSTGRES_REQUIRED;
 
-async function unreachableReason(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, query_timeout: 2000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (err) {
-    return `no PostgreSQL answered within 2 s (${(err as Error).message}); set KEYWARD_TEST_DATABASE_URL to a server`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await unreachableReason(DATABASE_URL);
+const unreachable = await postgresUnreachableReason(DATABASE_URL);
 
 /** How each node is configured: short scheduler and checkpoint intervals so a takeover shows quickly. */
 function nodeConfig(dataDir: string, schema: string): string {

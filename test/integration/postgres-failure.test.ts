@@ -12,35 +12,23 @@ import { buildServer } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { spawnCli } from './server-harness.ts';
+import { POSTGRES_REQUIRED, TEST_DATABASE_URL, postgresUnreachableReason } from '../test-backend.ts';
 
 /**
  * A node whose PostgreSQL goes away and comes back. Its connections go through a TCP proxy the
  * test controls, so cutting them disturbs no other test using the same server. Skipped without a
  * PostgreSQL (same rule as test/storage/postgres-store.test.ts).
  */
-const DATABASE_URL = process.env['KEYWARD_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MUST_RUN = Boolean(process.env['CI'] && process.env['KEYWARD_TEST_DATABASE_URL']);
+// PostgreSQL-only: KEYWARD_TEST_DATABASE_URL names the server (scripts/run-tests.mjs keeps this file out of its PostgreSQL pass).
+const DATABASE_URL = TEST_DATABASE_URL;
+const MUST_RUN = POSTGRES_REQUIRED;
 
 /** Timeouts of the node under test: short, so an outage answers fast and the test stays quick. */
 const POOL = { max: 4, connectionTimeoutMillis: 1000, statementTimeoutMillis: 2000, idleInTransactionTimeoutMillis: 5000 } as const;
 /** The longest any request may take, outage or not: a connection wait plus a statement, with room. */
 const MAX_REQUEST_MS = POOL.connectionTimeoutMillis + POOL.statementTimeoutMillis + 2000;
 
-async function unreachableReason(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, query_timeout: 2000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (err) {
-    return `no PostgreSQL answered within 2 s (${(err as Error).message}); set KEYWARD_TEST_DATABASE_URL to a server`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await unreachableReason(DATABASE_URL);
+const unreachable = await postgresUnreachableReason(DATABASE_URL);
 
 async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: DATABASE_URL });

@@ -14,31 +14,18 @@ import { copyStore, storeContents, verifyCopy } from '../../src/storage/copy-sto
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/storage/store.ts';
+import { POSTGRES_REQUIRED, TEST_DATABASE_URL, postgresUnreachableReason } from '../test-backend.ts';
 
 /**
  * copyStore / verifyCopy on a real Keyward database built through the Engine, copied from SQLite
  * into a throwaway PostgreSQL schema (skipped without a server, as postgres-store.test.ts is) and
  * into another SQLite file (always runs: the copy speaks only the Store contract).
  */
-const DATABASE_URL = process.env['KEYWARD_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MUST_RUN = Boolean(process.env['CI'] && process.env['KEYWARD_TEST_DATABASE_URL']);
+// PostgreSQL-only: KEYWARD_TEST_DATABASE_URL names the server (scripts/run-tests.mjs keeps this file out of its PostgreSQL pass).
+const DATABASE_URL = TEST_DATABASE_URL;
+const MUST_RUN = POSTGRES_REQUIRED;
 
-async function unreachableReason(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, query_timeout: 2000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (err) {
-    const where = URL.canParse(url) ? new URL(url).host : 'KEYWARD_TEST_DATABASE_URL';
-    return `no PostgreSQL answered at ${where} within 2 s (${(err as Error).message}); set KEYWARD_TEST_DATABASE_URL to a server`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await unreachableReason(DATABASE_URL);
+const unreachable = await postgresUnreachableReason(DATABASE_URL);
 
 const root: CallContext = { principal: { type: 'root', actor: 'root:test', permissions: ['*'] } };
 const describer: CallContext = { principal: { type: 'token', actor: 'token:describer', permissions: ['key.describe'] } };

@@ -10,31 +10,18 @@ import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/postgres-migrati
 import type { Store } from '../../src/storage/store.ts';
 import type { AuditRecord, SealRecord, TokenRecord } from '../../src/storage/records.ts';
 import { makeDraft, makeKey, makeVersion, storeContract, type OpenedStore } from './store-contract.ts';
+import { POSTGRES_REQUIRED, TEST_DATABASE_URL, postgresUnreachableReason } from '../test-backend.ts';
 
 /**
  * Runs against the PostgreSQL at KEYWARD_TEST_DATABASE_URL (default: the local trust-auth server),
  * each test in its own throwaway schema. Without a server the suite is skipped — unless CI set the
  * URL, in which case a missing server is a failure, not a skip.
  */
-const DATABASE_URL = process.env['KEYWARD_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MUST_RUN = Boolean(process.env['CI'] && process.env['KEYWARD_TEST_DATABASE_URL']);
+// PostgreSQL-only: KEYWARD_TEST_DATABASE_URL names the server (scripts/run-tests.mjs keeps this file out of its PostgreSQL pass).
+const DATABASE_URL = TEST_DATABASE_URL;
+const MUST_RUN = POSTGRES_REQUIRED;
 
-async function unreachableReason(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, query_timeout: 2000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (err) {
-    const where = URL.canParse(url) ? new URL(url).host : 'KEYWARD_TEST_DATABASE_URL';
-    return `no PostgreSQL answered at ${where} within 2 s (${(err as Error).message}); set KEYWARD_TEST_DATABASE_URL to a server`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await unreachableReason(DATABASE_URL);
+const unreachable = await postgresUnreachableReason(DATABASE_URL);
 
 let schemas = 0;
 const freshSchema = (): string => `kw_test_${process.pid}_${++schemas}_${randomBytes(4).toString('hex')}`;
