@@ -16,8 +16,6 @@ export interface LoadPlan {
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly durationSeconds: number;
-  /** Requests per second over all connections; absent: as fast as the server answers (closed loop). */
-  readonly rate?: number;
 }
 
 export interface LoadWindow {
@@ -53,7 +51,6 @@ function load(plan: LoadPlan, seconds: number): Promise<LoadWindow> {
         pipelining: 1,
         duration: seconds,
         timeout: 10,
-        ...(plan.rate ? { overallRate: plan.rate } : {}),
       },
       (err, result) => {
         const elapsed = (performance.now() - started) / 1000;

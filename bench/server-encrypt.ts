@@ -4,14 +4,14 @@
  * one AES-256-GCM encrypt per request — each loaded by autocannon from a separate process.
  *
  *   npx tsx bench/server-encrypt.ts [--duration 10] [--warmup 2] [--connections 16,64]
- *     [--targets bare,aes,keyward] [--rate R] [--retries 0] [--max-other 10] [--profile DIR]
+ *     [--targets bare,aes,keyward] [--retries 0] [--max-other 10] [--profile DIR]
  *
  * Processes: this one hosts Keyward; bench/baseline-servers.ts hosts both baselines; every load
  * runs in a fresh bench/load-client.ts.
  *
- * By default each connection sends its next request as soon as the previous one is answered
- * (closed loop: throughput at saturation, and mean latency = connections / throughput); `--rate R`
- * offers R requests/s in total instead, for latency below saturation.
+ * Each connection sends its next request as soon as the previous one is answered (closed loop), so
+ * the figures are throughput at saturation, and mean latency = connections / throughput. (autocannon's
+ * rate limit is no open-loop alternative: it sends at full speed until a second's quota is used.)
  *
  * The machine is shared (2 cores here), so each case also reports how much CPU other processes
  * took during its window; with `--retries N` a case whose window saw more than `--max-other` % of
@@ -42,7 +42,6 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '16,64' },
     targets: { type: 'string', default: 'bare,aes,keyward' },
-    rate: { type: 'string' },
     retries: { type: 'string', default: '0' },
     'max-other': { type: 'string', default: '10' },
     profile: { type: 'string' },
@@ -55,7 +54,6 @@ const warmupSeconds = Number(args.warmup);
 const connectionCounts = args.connections.split(',').map(Number);
 const targets = TARGETS.filter((t) => args.targets.split(',').includes(t));
 const retries = Number(args.retries);
-const rate = args.rate === undefined ? undefined : Number(args.rate);
 /** Percent of one core other processes may use during a window before it counts as disturbed. */
 const maxOtherPercent = Number(args['max-other']);
 if (
@@ -65,12 +63,9 @@ if (
   targets.length === 0 ||
   !Number.isInteger(retries) ||
   retries < 0 ||
-  !(maxOtherPercent >= 0) ||
-  (rate !== undefined && !(rate > 0))
+  !(maxOtherPercent >= 0)
 ) {
-  throw new Error(
-    'usage: server-encrypt.ts [--duration S>0] [--warmup S>=0] [--connections N,N…] [--targets bare,aes,keyward] [--rate R>0] [--retries N] [--max-other PERCENT] [--profile DIR]',
-  );
+  throw new Error('usage: server-encrypt.ts [--duration S>0] [--warmup S>=0] [--connections N,N…] [--targets bare,aes,keyward] [--retries N] [--max-other PERCENT] [--profile DIR]');
 }
 
 /** The issue's targets: Keyward at ≥ 0.8× the AES baseline's throughput, p99 ≤ 5 ms. */
@@ -172,7 +167,7 @@ if (args.profile) {
 async function runOnce(target: TargetName, connections: number): Promise<Omit<Row, 'discarded'>> {
   const usage = target === 'keyward' ? async () => keywardUsage() : baselineUsage;
   const client = child('load-client.ts');
-  const plan: LoadPlan = { url: urls[target], headers, body, connections, warmupSeconds, durationSeconds, ...(rate ? { rate } : {}) };
+  const plan: LoadPlan = { url: urls[target], headers, body, connections, warmupSeconds, durationSeconds };
   const ready = message(client, (m) => (m['type'] === 'ready' ? true : undefined));
   client.send({ plan });
   await ready;
@@ -229,7 +224,7 @@ async function runCase(target: TargetName, connections: number): Promise<Row> {
 const rows: Row[] = [];
 console.log(
   `node ${process.version}; ${PAYLOAD_BYTES}-byte payload; ${warmupSeconds} s warm-up + ${durationSeconds} s per case; pipelining 1; ` +
-    `loopback keep-alive; ${rate ? `offered load ${rate} requests/s` : 'closed loop'}; Keyward pid ${process.pid}`,
+    `loopback keep-alive, closed loop; Keyward pid ${process.pid}`,
 );
 for (const connections of connectionCounts) {
   for (const target of targets) rows.push(await runCase(target, connections));
@@ -262,8 +257,7 @@ for (const r of rows) {
   }
 }
 
-// At a fixed offered rate every server that keeps up answers the same ops/s: only latency compares.
-if (targets.length === TARGETS.length && rate === undefined) {
+if (targets.length === TARGETS.length) {
   console.log('\n| conns | Keyward / bare | Keyward / AES | target ≥ 0.8× AES | Keyward p99 | target p99 ≤ 5 ms |');
   console.log('|---|---|---|---|---|---|');
   for (const connections of connectionCounts) {
