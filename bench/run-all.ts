@@ -7,6 +7,8 @@ const benches: [string, string[]][] = [
   // Keyward over HTTP against a bare node:http server and an AES-GCM node:http server (~90 s on a
   // quiet machine; on a shared one, SERVER_BENCH_RETRIES=3 reruns cases other processes disturbed).
   ['bench/server-encrypt.ts', ['--retries', process.env.SERVER_BENCH_RETRIES ?? '0']],
+  // Needs PostgreSQL (KEYWARD_TEST_DATABASE_URL or the local default).
+  ['bench/multi-node.ts', []],
 ];
 for (const [file, args] of benches) {
   console.log(`\n## ${file} ${args.join(' ')}`);
