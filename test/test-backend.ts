@@ -233,7 +233,7 @@ function where(url: string): string {
 }
 
 /** A short-lived connection of its own, for what the store does not do (dropping, inspecting a schema). */
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   client.on('error', () => undefined);
   await client.connect();

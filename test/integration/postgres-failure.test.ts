@@ -6,13 +6,12 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { Engine } from '../../src/engine.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { spawnCli } from './server-harness.ts';
-import { POSTGRES_REQUIRED, TEST_DATABASE_URL, postgresUnreachableReason } from '../test-backend.ts';
+import { POSTGRES_REQUIRED, TEST_DATABASE_URL, postgresUnreachableReason, withAdmin } from '../test-backend.ts';
 
 /**
  * A node whose PostgreSQL goes away and comes back. Its connections go through a TCP proxy the
@@ -29,17 +28,6 @@ const POOL = { max: 4, connectionTimeoutMillis: 1000, statementTimeoutMillis: 20
 const MAX_REQUEST_MS = POOL.connectionTimeoutMillis + POOL.statementTimeoutMillis + 2000;
 
 const unreachable = await postgresUnreachableReason(DATABASE_URL);
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A TCP proxy in front of PostgreSQL: `cut` destroys every connection and refuses new ones until `restore`. */
 class CuttableProxy {

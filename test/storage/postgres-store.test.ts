@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { KeywardError, type ErrorCode } from '../../src/core/errors.ts';
 import { linkEntries } from '../../src/audit/audit-chain.ts';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
@@ -10,7 +9,7 @@ import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/postgres-migrati
 import type { Store } from '../../src/storage/store.ts';
 import type { AuditRecord, SealRecord, TokenRecord } from '../../src/storage/records.ts';
 import { makeDraft, makeKey, makeVersion, storeContract, type OpenedStore } from './store-contract.ts';
-import { POSTGRES_REQUIRED, TEST_DATABASE_URL, postgresUnreachableReason } from '../test-backend.ts';
+import { POSTGRES_REQUIRED, TEST_DATABASE_URL, postgresUnreachableReason, withAdmin } from '../test-backend.ts';
 
 /**
  * Runs against the PostgreSQL at KEYWARD_TEST_DATABASE_URL (default: the local trust-auth server),
@@ -25,18 +24,6 @@ const unreachable = await postgresUnreachableReason(DATABASE_URL);
 
 let schemas = 0;
 const freshSchema = (): string => `kw_test_${process.pid}_${++schemas}_${randomBytes(4).toString('hex')}`;
-
-/** Runs `fn` on a short-lived superuser-side connection (for inspecting and dropping schemas). */
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const dropSchema = (schema: string): Promise<unknown> => withAdmin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 
