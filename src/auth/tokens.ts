@@ -5,7 +5,7 @@ import { globMatch } from './authorize.ts';
 import type { Principal } from './principal.ts';
 
 /** Token text starts with its type, so a leaked one is recognisable (and secret scanners can find it). */
-export const TOKEN_PREFIX: Readonly<Record<TokenType, string>> = { root: 'kwr_', service: 'kwt_' };
+export const TOKEN_PREFIX: Readonly<Record<TokenType, string>> = { root: 'kwr_', service: 'kwt_', identity: 'kwi_' };
 /** 256 random bits: guessing is hopeless, so a plain SHA-256 (no salt, no slow hash) is a safe store. */
 const TOKEN_RANDOM_BYTES = 32;
 /** The accessor is a public name: 96 bits of a domain-separated hash, so it cannot be turned back into the token. */
@@ -13,7 +13,7 @@ const ACCESSOR_DOMAIN = 'keyward/accessor/v1';
 const ACCESSOR_HEX = 24;
 export const ACCESSOR = /^[0-9a-f]{24}$/;
 /** Token text as it may appear in a header: prefix + base64url; anything else is refused before hashing. */
-const TOKEN_TEXT = /^kw[rt]_[A-Za-z0-9_-]{43}$/;
+const TOKEN_TEXT = /^kw[rti]_[A-Za-z0-9_-]{43}$/;
 
 export interface IssuedToken {
   /** Shown once to whoever asked; never stored or logged. */
@@ -145,6 +145,8 @@ export function issueRootToken(now: Date): { token: string; record: TokenRecord 
       renewable: false,
       ttlSeconds: null,
       revokedAt: null,
+      identityId: null,
+      mfa: false,
     },
   };
 }

@@ -113,6 +113,8 @@ export class TokenService {
         renewable: input.renewable ?? false,
         ttlSeconds,
         revokedAt: null,
+        identityId: null,
+        mfa: false,
       };
       describeToken(op, record);
       op.details['ttlSeconds'] = ttlSeconds;

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { KeywardError } from '../core/errors.ts';
-import type { AuditHead, AuditRecord, KeyRecord, KeyVersionRecord, TokenRecord } from './records.ts';
+import type { AuditHead, AuditRecord, DocumentRecord, KeyRecord, KeyVersionRecord, TokenRecord } from './records.ts';
 import type { Store, StoreTx } from './store.ts';
 
 /**
@@ -22,6 +22,7 @@ export interface StoreCounts {
   readonly keys: number;
   readonly keyVersions: number;
   readonly tokens: number;
+  readonly documents: number;
   readonly auditEntries: number;
   readonly checkpoints: number;
 }
@@ -42,7 +43,7 @@ export interface CopyResult {
 }
 
 export interface CopyCheck {
-  /** What was compared: 'instance id', 'seal record', 'keys', 'key versions', 'tokens', 'audit entries', 'audit head', 'checkpoints'. */
+  /** What was compared: 'instance id', 'seal record', 'keys', 'key versions', 'tokens', 'documents', 'audit entries', 'audit head', 'checkpoints'. */
   readonly name: string;
   readonly ok: boolean;
   /** What matched, or the first difference (never a secret: names, ids, accessors, sequence numbers). */
@@ -67,6 +68,7 @@ export async function storeContents(store: Store): Promise<string[]> {
   if (await store.getSeal()) held.push('a seal record');
   if ((await store.listKeys({ limit: 1 })).length > 0) held.push('keys');
   if ((await store.listTokens({ limit: 1 })).length > 0) held.push('tokens');
+  if ((await store.documentKinds()).length > 0) held.push('documents');
   const head = await store.auditHead();
   if (head.seq > 0) held.push(`${head.seq} audit entries`);
   if ((await store.latestCheckpoint()) !== null) held.push('audit checkpoints');
@@ -99,10 +101,15 @@ export async function copyStore(options: CopyStoreOptions): Promise<CopyResult> 
       await tx.insertToken(token);
       tokens++;
     }
+    let documents = 0;
+    for await (const doc of allDocuments(source, batchSize)) {
+      await tx.restoreDocument(doc);
+      documents++;
+    }
     const auditEntries = await copyAudit({ source, tx, head: auditHead, batchSize, onProgress: options.onProgress });
     const checkpoints = await source.listCheckpoints();
     for (const c of checkpoints) await tx.insertCheckpoint(c);
-    return { ...keys, tokens, auditEntries, checkpoints: checkpoints.length };
+    return { ...keys, tokens, documents, auditEntries, checkpoints: checkpoints.length };
   });
   return { instanceId, counts, auditHead };
 }
@@ -173,6 +180,8 @@ export async function verifyCopy(options: Omit<CopyStoreOptions, 'onProgress'> &
   check('key versions', versions.ok, versions.detail);
   const tokens = await compareStreams(allTokens(source, batchSize), allTokens(target, batchSize), (t) => `token ${t.accessor}`);
   check('tokens', tokens.ok, tokens.detail);
+  const documents = await compareStreams(allDocuments(source, batchSize), allDocuments(target, batchSize), (d) => `${d.kind} ${d.id}`);
+  check('documents', documents.ok, documents.detail);
 
   const [sourceHead, targetHead] = await Promise.all([source.auditHead(), target.auditHead()]);
   let compared = 0;
@@ -192,6 +201,7 @@ export async function verifyCopy(options: Omit<CopyStoreOptions, 'onProgress'> &
     keys: keys[side],
     keyVersions: versions[side],
     tokens: tokens[side],
+    documents: documents[side],
     auditEntries: entries[side],
     checkpoints,
   });
@@ -255,6 +265,18 @@ async function* allTokens(store: Store, batchSize: number): AsyncGenerator<Token
     yield* page;
     if (page.length < batchSize) return;
     after = page[page.length - 1]?.accessor;
+  }
+}
+
+/** Every document of every kind, in (kind, id) order. */
+export async function* allDocuments(store: Store, batchSize: number): AsyncGenerator<DocumentRecord> {
+  for (const kind of await store.documentKinds()) {
+    for (let after: string | undefined; ; ) {
+      const page = await store.listDocuments(kind, { limit: batchSize, ...(after !== undefined ? { after } : {}) });
+      yield* page;
+      if (page.length < batchSize) break;
+      after = page[page.length - 1]?.id;
+    }
   }
 }
 

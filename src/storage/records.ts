@@ -154,7 +154,7 @@ export interface CheckpointRecord {
   readonly publicKey: string;
 }
 
-export type TokenType = 'root' | 'service';
+export type TokenType = 'root' | 'service' | 'identity';
 
 /**
  * An API token, stored only as its SHA-256. The accessor names it in the audit log and in
@@ -177,12 +177,58 @@ export interface TokenRecord {
   /** The TTL it was created with; renewal extends by this much unless told otherwise. */
   readonly ttlSeconds: number | null;
   readonly revokedAt: string | null;
+  /**
+   * The identity this token speaks for (type `identity`: issued by a login or to a service
+   * account); its permissions then come from the identity's role bindings, not `permissions`.
+   */
+  readonly identityId: string | null;
+  /** Whether the login that issued it passed a second factor (TOTP). */
+  readonly mfa: boolean;
 }
 
 export type TokenPatch = Partial<Pick<TokenRecord, 'expiresAt' | 'revokedAt'>>;
 
 export interface TokenListFilter {
   /** Keyset pagination: accessors strictly after this one. */
+  readonly after?: string;
+  /** Only the tokens of this identity. */
+  readonly identityId?: string;
+  readonly limit: number;
+}
+
+/** JSON that a document may hold. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+
+/**
+ * A document: a JSON record of one kind (identity, role binding, approval request, policy,
+ * inventory item…). The domains above storage keep their records as documents, so a new record
+ * type needs no schema migration; what they must find fast they put in `lookup` (unique within the
+ * kind, e.g. a user name) or `ref` (not unique, e.g. the key an approval is about).
+ */
+export interface DocumentRecord<T = JsonValue> {
+  readonly kind: string;
+  readonly id: string;
+  readonly lookup: string | null;
+  readonly ref: string | null;
+  readonly data: T;
+  /** 1 when inserted, bumped by every update; writers compare it to refuse lost updates. */
+  readonly revision: number;
+  readonly updatedAt: string;
+}
+
+export interface DocumentWrite<T = JsonValue> {
+  readonly kind: string;
+  readonly id: string;
+  readonly lookup?: string | null;
+  readonly ref?: string | null;
+  readonly data: T;
+  readonly updatedAt: string;
+}
+
+export interface DocumentListFilter {
+  /** Only documents with this `ref`. */
+  readonly ref?: string;
+  /** Keyset pagination: ids strictly after this one. */
   readonly after?: string;
   readonly limit: number;
 }

@@ -4,6 +4,10 @@ import type {
   AuditQuery,
   AuditRecord,
   CheckpointRecord,
+  DocumentListFilter,
+  DocumentRecord,
+  DocumentWrite,
+  JsonValue,
   KeyListFilter,
   KeyPatch,
   KeyRecord,
@@ -37,6 +41,14 @@ export interface Store {
   getToken(accessor: string): Promise<TokenRecord | null>;
   /** Tokens in accessor order (keyset pagination). */
   listTokens(filter: TokenListFilter): Promise<TokenRecord[]>;
+
+  getDocument<T = JsonValue>(kind: string, id: string): Promise<DocumentRecord<T> | null>;
+  /** The document of `kind` whose `lookup` is `lookup`. */
+  findDocument<T = JsonValue>(kind: string, lookup: string): Promise<DocumentRecord<T> | null>;
+  /** Every kind that has at least one document, sorted (for copies and backups). */
+  documentKinds(): Promise<string[]>;
+  /** Documents of `kind` in id order (keyset pagination). */
+  listDocuments<T = JsonValue>(kind: string, filter: DocumentListFilter): Promise<DocumentRecord<T>[]>;
 
   auditHead(): Promise<AuditHead>;
   getAuditEntry(seq: number): Promise<AuditRecord | null>;
@@ -102,6 +114,20 @@ export interface StoreTx {
   insertToken(token: TokenRecord): Promise<void>;
   /** Applies the patch and returns the new record; throws `token_not_found` for an unknown accessor. */
   updateToken(accessor: string, patch: TokenPatch): Promise<TokenRecord>;
+
+  /** Sets `revokedAt` on every unrevoked token of an identity; returns how many it revoked. */
+  revokeIdentityTokens(identityId: string, revokedAt: string): Promise<number>;
+
+  /**
+   * Inserts (`expectedRevision` null) or replaces a document. Throws `conflict` when inserting an
+   * id that exists, when the stored revision is not `expectedRevision` (or the document is gone),
+   * or when another document of the kind has the same `lookup`. Returns the stored record.
+   */
+  putDocument<T>(doc: DocumentWrite<T>, expectedRevision: number | null): Promise<DocumentRecord<T>>;
+  /** Inserts a document exactly as given (revision included), for copies and restores; `conflict` if the id is taken. */
+  restoreDocument(doc: DocumentRecord): Promise<void>;
+  /** Deletes a document; returns whether it existed. */
+  deleteDocument(kind: string, id: string): Promise<boolean>;
 
   /** The chain head, locked against other writers until the transaction ends. */
   lockAuditHead(): Promise<AuditHead>;

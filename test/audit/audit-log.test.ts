@@ -9,7 +9,7 @@ import { CheckpointFile, checkpointSignatureValid, ed25519Signer, type Checkpoin
 import { verifyChain } from '../../src/audit/verify-chain.ts';
 import type { LeaderLease, Store, StoreTx } from '../../src/storage/store.ts';
 import { openTestStore } from '../test-backend.ts';
-import type { AuditDraft, AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../../src/storage/records.ts';
+import type { AuditDraft, AuditHead, AuditQuery, AuditRecord, CheckpointRecord, DocumentListFilter, DocumentRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../../src/storage/records.ts';
 
 function draft(overrides: Partial<AuditDraft> = {}): AuditDraft {
   return {
@@ -101,6 +101,10 @@ class CommitFailsStore implements Store {
   getTokenByHash(hash: Buffer): Promise<TokenRecord | null> { return this.#inner.getTokenByHash(hash); }
   getToken(accessor: string): Promise<TokenRecord | null> { return this.#inner.getToken(accessor); }
   listTokens(filter: TokenListFilter): Promise<TokenRecord[]> { return this.#inner.listTokens(filter); }
+  getDocument<T>(kind: string, id: string): Promise<DocumentRecord<T> | null> { return this.#inner.getDocument<T>(kind, id); }
+  findDocument<T>(kind: string, lookup: string): Promise<DocumentRecord<T> | null> { return this.#inner.findDocument<T>(kind, lookup); }
+  documentKinds(): Promise<string[]> { return this.#inner.documentKinds(); }
+  listDocuments<T>(kind: string, filter: DocumentListFilter): Promise<DocumentRecord<T>[]> { return this.#inner.listDocuments<T>(kind, filter); }
   auditHead(): Promise<AuditHead> { return this.#inner.auditHead(); }
   getAuditEntry(seq: number): Promise<AuditRecord | null> { return this.#inner.getAuditEntry(seq); }
   readAudit(fromSeq: number, limit: number): Promise<AuditRecord[]> { return this.#inner.readAudit(fromSeq, limit); }

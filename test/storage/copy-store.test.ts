@@ -77,6 +77,12 @@ async function buildSource(): Promise<Source> {
     await engine.crypto.decrypt(root, { ciphertext: v1Ciphertext, context: { tenant: 'acme' } });
     for (let i = 0; i < 20; i++) await engine.crypto.random(root, 8);
     const plaintextHmac = await engine.audit.hashValue(root, text('v1 data'));
+    // Documents (governance and lifecycle records) of two kinds, one updated past revision 1.
+    await engine.store.transaction(async (tx) => {
+      const first = await tx.putDocument({ kind: 'identity', id: 'idn_1', lookup: 'alice', data: { name: 'alice', note: 'a\u0000b' }, updatedAt: new Date(0).toISOString() }, null);
+      await tx.putDocument({ kind: 'identity', id: 'idn_1', lookup: 'alice', data: { name: 'alice', status: 'active' }, updatedAt: new Date(1).toISOString() }, first.revision);
+      await tx.putDocument({ kind: 'role-binding', id: 'rb_1', ref: 'idn_1', data: { role: 'key-user' }, updatedAt: new Date(0).toISOString() }, null);
+    });
     return { dir, path, checkpointFile, shares, token, v1Ciphertext, v2Ciphertext, signature, plaintextHmac };
   } finally {
     await engine.close();
@@ -195,7 +201,7 @@ describe('copyStore', () => {
         const progress: [number, number][] = [];
         const copied = await copyStore({ source: from, target: to, batchSize: 7, onProgress: (done, total) => progress.push([done, total]) });
         const head = await from.auditHead();
-        assert.deepEqual(copied.counts, { keys: 6, keyVersions: 7, tokens: 2, auditEntries: head.seq, checkpoints: 1 });
+        assert.deepEqual(copied.counts, { keys: 6, keyVersions: 7, tokens: 2, documents: 2, auditEntries: head.seq, checkpoints: 1 });
         assert.deepEqual(copied.auditHead, head);
         assert.deepEqual(progress.at(-1), [head.seq, head.seq]);
         assert.ok(progress.length > 3, 'progress is told batch by batch');
@@ -204,7 +210,7 @@ describe('copyStore', () => {
         assert.ok(verification.ok, JSON.stringify(verification.checks.filter((c) => !c.ok)));
         assert.deepEqual(
           verification.checks.map((c) => c.name),
-          ['instance id', 'seal record', 'keys', 'key versions', 'tokens', 'audit entries', 'audit head', 'checkpoints'],
+          ['instance id', 'seal record', 'keys', 'key versions', 'tokens', 'documents', 'audit entries', 'audit head', 'checkpoints'],
         );
         assert.deepEqual(verification.source, verification.target);
         assert.equal((await to.getKeyVersion((await to.getKeyByName('gone'))!.id, 1))?.wrappedMaterial, null, 'shredded material stays shredded');
@@ -243,7 +249,7 @@ describe('copyStore', () => {
         await assert.rejects(copyStore({ source: from, target: to }), (err: unknown) => {
           assert.ok(err instanceof KeywardError);
           assert.equal(err.code, 'conflict');
-          assert.match(err.message, /^the target is not empty \(it holds a seal record, keys, tokens, \d+ audit entries, audit checkpoints\)/);
+          assert.match(err.message, /^the target is not empty \(it holds a seal record, keys, tokens, documents, \d+ audit entries, audit checkpoints\)/);
           return true;
         });
         assert.ok((await verifyCopy({ source: from, target: to })).ok, 'the first copy is untouched');

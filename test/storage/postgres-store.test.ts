@@ -311,6 +311,8 @@ if (unreachable && MUST_RUN) {
               renewable: false,
               ttlSeconds: 10 ** 10,
               revokedAt: null,
+              identityId: 'idn_types',
+              mfa: true,
             };
             await store.transaction((tx) => tx.insertToken(token));
             assert.deepEqual(await store.getTokenByHash(token.hash), token);

@@ -753,6 +753,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
           renewable: true,
           ttlSeconds: 3600,
           revokedAt: null,
+          identityId: null,
+          mfa: false,
           ...overrides,
         };
       };
@@ -811,6 +813,93 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
           assert.deepEqual(accessors(await store.listTokens({ after: 'b'.repeat(24), limit: 10 })), ['c', 'd']);
         }),
       );
+
+      it(
+        'identity tokens: listTokens filters by identity; revokeIdentityTokens revokes only its unrevoked ones',
+        withStore(async (store) => {
+          const mine = [makeToken({ type: 'identity', identityId: 'idn_a', mfa: true }), makeToken({ type: 'identity', identityId: 'idn_a' })];
+          const earlier = makeToken({ type: 'identity', identityId: 'idn_a', revokedAt: at(1) });
+          const other = makeToken({ type: 'identity', identityId: 'idn_b' });
+          await store.transaction(async (tx) => {
+            for (const t of [...mine, earlier, other]) await tx.insertToken(t);
+          });
+          assert.deepEqual(await store.getToken(mine[0]?.accessor ?? ''), mine[0]);
+          assert.equal((await store.listTokens({ identityId: 'idn_a', limit: 10 })).length, 3);
+          assert.equal(await store.transaction((tx) => tx.revokeIdentityTokens('idn_a', at(9))), 2);
+          for (const t of mine) assert.equal((await store.getToken(t.accessor))?.revokedAt, at(9));
+          assert.equal((await store.getToken(earlier.accessor))?.revokedAt, at(1));
+          assert.equal((await store.getToken(other.accessor))?.revokedAt, null);
+        }),
+      );
+    });
+
+    describe('documents', () => {
+      const doc = (id: string, data: unknown, extra: { lookup?: string | null; ref?: string | null } = {}) => ({ kind: 'thing', id, data, updatedAt: at(0), ...extra });
+
+      it(
+        'putDocument inserts at revision 1; get, find by lookup and list return it; JSON round-trips',
+        withStore(async (store) => {
+          const data = { name: 'alice', n: 2 ** 53 - 1, nested: { list: [1, 'two', null, true] }, text: 'a\u0000b ünï' };
+          const stored = await store.transaction((tx) => tx.putDocument(doc('t1', data, { lookup: 'alice', ref: 'team-a' }), null));
+          assert.deepEqual(stored, { kind: 'thing', id: 't1', lookup: 'alice', ref: 'team-a', data, revision: 1, updatedAt: at(0) });
+          assert.deepEqual(await store.getDocument('thing', 't1'), stored);
+          assert.deepEqual(await store.findDocument('thing', 'alice'), stored);
+          assert.equal(await store.getDocument('other', 't1'), null);
+          assert.equal(await store.findDocument('thing', 'bob'), null);
+        }),
+      );
+
+      it(
+        'updates need the current revision; a stale one, a taken id or a taken lookup is a conflict',
+        withStore(async (store) => {
+          await store.transaction((tx) => tx.putDocument(doc('t1', { v: 1 }, { lookup: 'one' }), null));
+          await store.transaction((tx) => tx.putDocument(doc('t2', { v: 1 }, { lookup: 'two' }), null));
+          await assert.rejects(store.transaction((tx) => tx.putDocument(doc('t1', { v: 9 }), null)), isCode('conflict'));
+          const updated = await store.transaction((tx) => tx.putDocument({ ...doc('t1', { v: 2 }, { lookup: 'uno' }), updatedAt: at(5) }, 1));
+          assert.equal(updated.revision, 2);
+          assert.deepEqual(updated.data, { v: 2 });
+          assert.equal(updated.updatedAt, at(5));
+          assert.equal(await store.findDocument('thing', 'one'), null);
+          await assert.rejects(store.transaction((tx) => tx.putDocument(doc('t1', { v: 3 }), 1)), isCode('conflict'));
+          await assert.rejects(store.transaction((tx) => tx.putDocument(doc('t1', { v: 3 }, { lookup: 'two' }), 2)), isCode('conflict'));
+          await assert.rejects(store.transaction((tx) => tx.putDocument(doc('t3', {}, { lookup: 'two' }), null)), isCode('conflict'));
+          await assert.rejects(store.transaction((tx) => tx.putDocument(doc('gone', {}), 1)), isCode('conflict'));
+          assert.deepEqual((await store.getDocument('thing', 't1'))?.data, { v: 2 });
+          // The same lookup in another kind is fine.
+          await store.transaction((tx) => tx.putDocument({ ...doc('x', {}, { lookup: 'two' }), kind: 'other' }, null));
+        }),
+      );
+
+      it(
+        'listDocuments pages by id and filters by ref; deleteDocument removes one',
+        withStore(async (store) => {
+          await store.transaction(async (tx) => {
+            for (const id of ['d', 'b', 'a', 'c']) await tx.putDocument(doc(id, { id }, { ref: id < 'c' ? 'low' : 'high' }), null);
+            await tx.putDocument({ ...doc('z', {}), kind: 'other' }, null);
+          });
+          const ids = (list: readonly { id: string }[]): string[] => list.map((d) => d.id);
+          assert.deepEqual(ids(await store.listDocuments('thing', { limit: 10 })), ['a', 'b', 'c', 'd']);
+          assert.deepEqual(await store.documentKinds(), ['other', 'thing']);
+          assert.deepEqual(ids(await store.listDocuments('thing', { limit: 2, after: 'b' })), ['c', 'd']);
+          assert.deepEqual(ids(await store.listDocuments('thing', { limit: 10, ref: 'high' })), ['c', 'd']);
+          assert.equal(await store.transaction((tx) => tx.deleteDocument('thing', 'c')), true);
+          assert.equal(await store.transaction((tx) => tx.deleteDocument('thing', 'c')), false);
+          assert.deepEqual(ids(await store.listDocuments('thing', { limit: 10 })), ['a', 'b', 'd']);
+        }),
+      );
+
+      it(
+        'a document written in a failed transaction is not stored',
+        withStore(async (store) => {
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.putDocument(doc('t1', {}), null);
+              throw new Error('boom');
+            }),
+          );
+          assert.equal(await store.getDocument('thing', 't1'), null);
+        }),
+      );
     });
 
     describe('checkpoints', () => {
@@ -861,6 +950,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         renewable: false,
         ttlSeconds: 3600,
         revokedAt: null,
+        identityId: null,
+        mfa: false,
       });
 
       it(

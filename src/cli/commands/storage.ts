@@ -249,6 +249,7 @@ function summaryText(r: MigrationResult): string {
     ['Instance id', r.instanceId],
     ['Keys', `${r.counts.keys} (${r.counts.keyVersions} versions)`],
     ['Tokens', r.counts.tokens],
+    ['Documents', r.counts.documents],
     ['Audit entries', r.counts.auditEntries],
     ['Audit head', r.auditHead.seq === 0 ? 'empty log' : `seq ${r.auditHead.seq}, chain hash ${r.auditHead.chainHash}`],
     ['Checkpoints', r.counts.checkpoints],

@@ -112,4 +112,23 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     revoked_at timestamptz
   );
   `,
+  // 3: documents (governance, lifecycle and inventory records as JSON) and identity tokens.
+  `
+  CREATE TABLE documents (
+    kind text COLLATE "C" NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    lookup text COLLATE "C",
+    ref text COLLATE "C",
+    data text NOT NULL, -- JSON text: jsonb cannot hold U+0000, which a JSON string may
+    revision bigint NOT NULL,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
+  CREATE UNIQUE INDEX documents_lookup ON documents (kind, lookup) WHERE lookup IS NOT NULL;
+  CREATE INDEX documents_ref ON documents (kind, ref, id) WHERE ref IS NOT NULL;
+
+  ALTER TABLE tokens ADD COLUMN identity_id text;
+  ALTER TABLE tokens ADD COLUMN mfa boolean NOT NULL DEFAULT false;
+  CREATE INDEX tokens_identity ON tokens (identity_id) WHERE identity_id IS NOT NULL;
+  `,
 ];

@@ -39,7 +39,7 @@ export function headFromRows(rows: readonly AuditHeadRow[]): AuditHead {
 
 /** True once the store holds anything an instance id is bound to (see StoreTx.adoptInstanceId). */
 export const STORE_IN_USE_SQL = `SELECT EXISTS (SELECT 1 FROM seal) OR EXISTS (SELECT 1 FROM keys) OR EXISTS (SELECT 1 FROM tokens)
-  OR EXISTS (SELECT 1 FROM audit_entries) OR EXISTS (SELECT 1 FROM audit_checkpoints) AS used`;
+  OR EXISTS (SELECT 1 FROM documents) OR EXISTS (SELECT 1 FROM audit_entries) OR EXISTS (SELECT 1 FROM audit_checkpoints) AS used`;
 
 export function listKeysStatement(filter: KeyListFilter): Statement {
   const p = new Params();

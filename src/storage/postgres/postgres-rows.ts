@@ -12,6 +12,7 @@ import type {
   SealRecord,
   Tier,
   TokenRecord,
+  DocumentRecord,
   TokenType,
 } from '../records.ts';
 import type { PostgresValue } from './postgres-driver.ts';
@@ -254,6 +255,8 @@ export interface TokenRow {
   renewable: boolean;
   ttl_seconds: number | null;
   revoked_at: string | null;
+  identity_id: string | null;
+  mfa: boolean;
 }
 
 export function tokenFromRow(r: TokenRow): TokenRecord {
@@ -269,6 +272,8 @@ export function tokenFromRow(r: TokenRow): TokenRecord {
     renewable: r.renewable,
     ttlSeconds: r.ttl_seconds,
     revokedAt: r.revoked_at,
+    identityId: r.identity_id,
+    mfa: r.mfa,
   };
 }
 
@@ -285,5 +290,21 @@ export function tokenToParams(t: TokenRecord): Record<string, PostgresValue> {
     renewable: t.renewable,
     ttl_seconds: t.ttlSeconds,
     revoked_at: nullableTimestampParam(t.revokedAt, 'revokedAt'),
+    identity_id: t.identityId,
+    mfa: t.mfa,
   };
+}
+
+export interface DocumentRow {
+  kind: string;
+  id: string;
+  lookup: string | null;
+  ref: string | null;
+  data: string;
+  revision: number;
+  updated_at: string;
+}
+
+export function documentFromRow<T>(r: DocumentRow): DocumentRecord<T> {
+  return { kind: r.kind, id: r.id, lookup: r.lookup, ref: r.ref, data: JSON.parse(r.data) as T, revision: r.revision, updatedAt: r.updated_at };
 }

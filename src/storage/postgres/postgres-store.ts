@@ -1,6 +1,20 @@
 import { KeywardError } from '../../core/errors.ts';
 import type { LeaderLease, Store, StoreTx } from '../store.ts';
-import type { AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../records.ts';
+import type {
+  AuditHead,
+  AuditQuery,
+  AuditRecord,
+  CheckpointRecord,
+  DocumentListFilter,
+  DocumentRecord,
+  JsonValue,
+  KeyListFilter,
+  KeyRecord,
+  KeyVersionRecord,
+  SealRecord,
+  TokenListFilter,
+  TokenRecord,
+} from '../records.ts';
 import type { PostgresClient, PostgresPool, PostgresResult, PostgresValue } from './postgres-driver.ts';
 import { translatePostgresError } from './postgres-errors.ts';
 import { checkSchemaName } from './postgres-identifiers.ts';
@@ -8,7 +22,7 @@ import { advisoryLock, type AdvisoryLock } from './postgres-locks.ts';
 import { PostgresLeaderLease } from './postgres-leader.ts';
 import { migrate } from './postgres-migrate.ts';
 import { createPool, poolOptions, type PostgresPoolOptions } from './postgres-pool.ts';
-import { AUDIT_HEAD_SQL, headFromRows, listKeysStatement, queryAuditStatement, type AuditHeadRow } from './postgres-queries.ts';
+import { AUDIT_HEAD_SQL, headFromRows, listKeysStatement, Params, queryAuditStatement, type AuditHeadRow } from './postgres-queries.ts';
 import {
   auditFromRow,
   checkpointFromRow,
@@ -16,6 +30,8 @@ import {
   keyVersionFromRow,
   sealFromRow,
   tokenFromRow,
+  documentFromRow,
+  type DocumentRow,
   type AuditRow,
   type CheckpointRow,
   type KeyRow,
@@ -140,11 +156,35 @@ export class PostgresStore implements Store {
   }
 
   async listTokens(filter: TokenListFilter): Promise<TokenRecord[]> {
-    const rows =
-      filter.after === undefined
-        ? await this.#rows<TokenRow>('SELECT * FROM tokens ORDER BY accessor LIMIT $1', [filter.limit])
-        : await this.#rows<TokenRow>('SELECT * FROM tokens WHERE accessor > $1 ORDER BY accessor LIMIT $2', [filter.after, filter.limit]);
-    return rows.map(tokenFromRow);
+    const p = new Params();
+    const where: string[] = [];
+    if (filter.after !== undefined) where.push(`accessor > ${p.add(filter.after)}`);
+    if (filter.identityId !== undefined) where.push(`identity_id = ${p.add(filter.identityId)}`);
+    const sql = `SELECT * FROM tokens ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY accessor LIMIT ${p.add(filter.limit)}`;
+    return (await this.#rows<TokenRow>(sql, p.values)).map(tokenFromRow);
+  }
+
+  async getDocument<T = JsonValue>(kind: string, id: string): Promise<DocumentRecord<T> | null> {
+    const [row] = await this.#rows<DocumentRow>('SELECT * FROM documents WHERE kind = $1 AND id = $2', [kind, id]);
+    return row ? documentFromRow<T>(row) : null;
+  }
+
+  async findDocument<T = JsonValue>(kind: string, lookup: string): Promise<DocumentRecord<T> | null> {
+    const [row] = await this.#rows<DocumentRow>('SELECT * FROM documents WHERE kind = $1 AND lookup = $2', [kind, lookup]);
+    return row ? documentFromRow<T>(row) : null;
+  }
+
+  async documentKinds(): Promise<string[]> {
+    return (await this.#rows<{ kind: string }>('SELECT DISTINCT kind FROM documents ORDER BY kind')).map((r) => r.kind);
+  }
+
+  async listDocuments<T = JsonValue>(kind: string, filter: DocumentListFilter): Promise<DocumentRecord<T>[]> {
+    const p = new Params();
+    const where = [`kind = ${p.add(kind)}`];
+    if (filter.ref !== undefined) where.push(`ref = ${p.add(filter.ref)}`);
+    if (filter.after !== undefined) where.push(`id > ${p.add(filter.after)}`);
+    const sql = `SELECT * FROM documents WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${p.add(filter.limit)}`;
+    return (await this.#rows<DocumentRow>(sql, p.values)).map((r) => documentFromRow<T>(r));
   }
 
   async auditHead(): Promise<AuditHead> {

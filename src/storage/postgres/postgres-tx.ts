@@ -1,6 +1,6 @@
 import { KeywardError } from '../../core/errors.ts';
 import { checkInstanceId, type StoreTx } from '../store.ts';
-import type { AuditHead, AuditRecord, CheckpointRecord, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord, TokenPatch, TokenRecord } from '../records.ts';
+import type { AuditHead, AuditRecord, CheckpointRecord, DocumentRecord, DocumentWrite, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord, TokenPatch, TokenRecord } from '../records.ts';
 import type { PostgresClient, PostgresResult, PostgresValue } from './postgres-driver.ts';
 import { translatePostgresError } from './postgres-errors.ts';
 import type { AdvisoryLock } from './postgres-locks.ts';
@@ -13,11 +13,13 @@ import {
   keyVersionToParams,
   sealToParams,
   tokenFromRow,
+  documentFromRow,
+  type DocumentRow,
   tokenToParams,
   type KeyRow,
   type TokenRow,
 } from './postgres-rows.ts';
-import { nullableTimestampParam } from './postgres-values.ts';
+import { nullableTimestampParam, timestampParam } from './postgres-values.ts';
 
 type PatchValue = (value: unknown, field: string) => PostgresValue;
 const plain: PatchValue = (value) => value as PostgresValue;
@@ -176,6 +178,56 @@ export class PostgresTx implements StoreTx {
     const row = rows[0];
     if (!row) throw new KeywardError('token_not_found', 'no token with that accessor', { accessor });
     return tokenFromRow(row);
+  }
+
+  async revokeIdentityTokens(identityId: string, revokedAt: string): Promise<number> {
+    this.#check();
+    const { rowCount } = await this.#query('UPDATE tokens SET revoked_at = $1 WHERE identity_id = $2 AND revoked_at IS NULL', [timestampParam(revokedAt, 'revokedAt'), identityId]);
+    return rowCount ?? 0;
+  }
+
+  async putDocument<T>(doc: DocumentWrite<T>, expectedRevision: number | null): Promise<DocumentRecord<T>> {
+    this.#check();
+    const lookup = doc.lookup ?? null;
+    const ref = doc.ref ?? null;
+    const data = JSON.stringify(doc.data);
+    const updatedAt = timestampParam(doc.updatedAt, 'updatedAt');
+    if (lookup !== null) {
+      // Checked first: a unique violation would abort the whole transaction (a concurrent insert
+      // of the same name still ends in one, reported as a conflict).
+      const { rows } = await this.#query('SELECT 1 FROM documents WHERE kind = $1 AND lookup = $2 AND id <> $3', [doc.kind, lookup, doc.id]);
+      if (rows.length > 0) throw new KeywardError('conflict', `another ${doc.kind} already has that name`, { kind: doc.kind });
+    }
+    const { rows } =
+        expectedRevision === null
+          ? await this.#query<DocumentRow>(
+              'INSERT INTO documents (kind, id, lookup, ref, data, revision, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (kind, id) DO NOTHING RETURNING *',
+              [doc.kind, doc.id, lookup, ref, data, updatedAt],
+            )
+          : await this.#query<DocumentRow>(
+              'UPDATE documents SET lookup = $1, ref = $2, data = $3::jsonb, revision = revision + 1, updated_at = $4 WHERE kind = $5 AND id = $6 AND revision = $7 RETURNING *',
+              [lookup, ref, data, updatedAt, doc.kind, doc.id, expectedRevision],
+            );
+    const row = rows[0];
+    if (!row) {
+      throw new KeywardError('conflict', expectedRevision === null ? `a ${doc.kind} with that id already exists` : `the ${doc.kind} was changed or deleted meanwhile; retry`, { kind: doc.kind });
+    }
+    return documentFromRow<T>(row);
+  }
+
+  async restoreDocument(doc: DocumentRecord): Promise<void> {
+    this.#check();
+    const { rowCount } = await this.#query(
+      'INSERT INTO documents (kind, id, lookup, ref, data, revision, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, id) DO NOTHING',
+      [doc.kind, doc.id, doc.lookup, doc.ref, JSON.stringify(doc.data), doc.revision, timestampParam(doc.updatedAt, 'updatedAt')],
+    );
+    if (rowCount !== 1) throw new KeywardError('conflict', `a ${doc.kind} with that id already exists`, { kind: doc.kind });
+  }
+
+  async deleteDocument(kind: string, id: string): Promise<boolean> {
+    this.#check();
+    const { rowCount } = await this.#query('DELETE FROM documents WHERE kind = $1 AND id = $2', [kind, id]);
+    return rowCount === 1;
   }
 
   async lockAuditHead(): Promise<AuditHead> {

@@ -103,4 +103,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     revoked_at TEXT
   ) STRICT;
   `,
+  // 3: documents (governance, lifecycle and inventory records as JSON) and identity tokens.
+  `
+  CREATE TABLE documents (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    lookup TEXT,
+    ref TEXT,
+    data TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+  ) STRICT;
+  CREATE UNIQUE INDEX documents_lookup ON documents (kind, lookup) WHERE lookup IS NOT NULL;
+  CREATE INDEX documents_ref ON documents (kind, ref, id) WHERE ref IS NOT NULL;
+
+  ALTER TABLE tokens ADD COLUMN identity_id TEXT;
+  ALTER TABLE tokens ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX tokens_identity ON tokens (identity_id) WHERE identity_id IS NOT NULL;
+  `,
 ];

@@ -11,6 +11,7 @@ import type {
   KeyVersionRecord,
   Tier,
   TokenRecord,
+  DocumentRecord,
   TokenType,
 } from '../records.ts';
 
@@ -196,6 +197,8 @@ export interface TokenRow {
   renewable: number;
   ttl_seconds: number | null;
   revoked_at: string | null;
+  identity_id: string | null;
+  mfa: number;
 }
 
 export function tokenFromRow(r: TokenRow): TokenRecord {
@@ -211,6 +214,8 @@ export function tokenFromRow(r: TokenRow): TokenRecord {
     renewable: r.renewable === 1,
     ttlSeconds: r.ttl_seconds,
     revokedAt: r.revoked_at,
+    identityId: r.identity_id,
+    mfa: r.mfa === 1,
   };
 }
 
@@ -227,5 +232,21 @@ export function tokenToRow(t: TokenRecord): TokenRow {
     renewable: t.renewable ? 1 : 0,
     ttl_seconds: t.ttlSeconds,
     revoked_at: t.revokedAt,
+    identity_id: t.identityId,
+    mfa: t.mfa ? 1 : 0,
   };
+}
+
+export interface DocumentRow {
+  kind: string;
+  id: string;
+  lookup: string | null;
+  ref: string | null;
+  data: string;
+  revision: number;
+  updated_at: string;
+}
+
+export function documentFromRow<T>(r: DocumentRow): DocumentRecord<T> {
+  return { kind: r.kind, id: r.id, lookup: r.lookup, ref: r.ref, data: JSON.parse(r.data) as T, revision: r.revision, updatedAt: r.updated_at };
 }

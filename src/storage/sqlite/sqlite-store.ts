@@ -4,7 +4,21 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { KeywardError } from '../../core/errors.ts';
 import type { LeaderLease, Store, StoreTx } from '../store.ts';
-import type { AuditHead, AuditQuery, AuditRecord, CheckpointRecord, KeyListFilter, KeyRecord, KeyVersionRecord, SealRecord, TokenListFilter, TokenRecord } from '../records.ts';
+import type {
+  AuditHead,
+  AuditQuery,
+  AuditRecord,
+  CheckpointRecord,
+  DocumentListFilter,
+  DocumentRecord,
+  JsonValue,
+  KeyListFilter,
+  KeyRecord,
+  KeyVersionRecord,
+  SealRecord,
+  TokenListFilter,
+  TokenRecord,
+} from '../records.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import {
   auditFromRow,
@@ -12,6 +26,8 @@ import {
   keyFromRow,
   keyVersionFromRow,
   tokenFromRow,
+  documentFromRow,
+  type DocumentRow,
   type AuditRow,
   type CheckpointRow,
   type KeyRow,
@@ -164,12 +180,50 @@ export class SqliteStore implements Store {
   }
 
   async listTokens(filter: TokenListFilter): Promise<TokenRecord[]> {
-    const rows = this.#read(() =>
-      filter.after === undefined
-        ? prepared(this.#reader, 'SELECT * FROM tokens ORDER BY accessor LIMIT ?').all(filter.limit)
-        : prepared(this.#reader, 'SELECT * FROM tokens WHERE accessor > ? ORDER BY accessor LIMIT ?').all(filter.after, filter.limit),
-    ) as TokenRow[];
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.after !== undefined) {
+      where.push('accessor > ?');
+      args.push(filter.after);
+    }
+    if (filter.identityId !== undefined) {
+      where.push('identity_id = ?');
+      args.push(filter.identityId);
+    }
+    const sql = `SELECT * FROM tokens ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY accessor LIMIT ?`;
+    const rows = this.#read(() => prepared(this.#reader, sql).all(...args, filter.limit)) as TokenRow[];
     return rows.map(tokenFromRow);
+  }
+
+  async getDocument<T = JsonValue>(kind: string, id: string): Promise<DocumentRecord<T> | null> {
+    const row = this.#read(() => prepared(this.#reader, 'SELECT * FROM documents WHERE kind = ? AND id = ?').get(kind, id)) as DocumentRow | undefined;
+    return row ? documentFromRow<T>(row) : null;
+  }
+
+  async findDocument<T = JsonValue>(kind: string, lookup: string): Promise<DocumentRecord<T> | null> {
+    const row = this.#read(() => prepared(this.#reader, 'SELECT * FROM documents WHERE kind = ? AND lookup = ?').get(kind, lookup)) as DocumentRow | undefined;
+    return row ? documentFromRow<T>(row) : null;
+  }
+
+  async documentKinds(): Promise<string[]> {
+    const rows = this.#read(() => prepared(this.#reader, 'SELECT DISTINCT kind FROM documents ORDER BY kind').all()) as { kind: string }[];
+    return rows.map((r) => r.kind);
+  }
+
+  async listDocuments<T = JsonValue>(kind: string, filter: DocumentListFilter): Promise<DocumentRecord<T>[]> {
+    const where = ['kind = ?'];
+    const args: (string | number)[] = [kind];
+    if (filter.ref !== undefined) {
+      where.push('ref = ?');
+      args.push(filter.ref);
+    }
+    if (filter.after !== undefined) {
+      where.push('id > ?');
+      args.push(filter.after);
+    }
+    const sql = `SELECT * FROM documents WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    const rows = this.#read(() => prepared(this.#reader, sql).all(...args, filter.limit)) as DocumentRow[];
+    return rows.map((r) => documentFromRow<T>(r));
   }
 
   async auditHead(): Promise<AuditHead> {

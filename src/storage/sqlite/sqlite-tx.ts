@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { KeywardError } from '../../core/errors.ts';
 import { checkInstanceId, type StoreTx } from '../store.ts';
-import type { AuditHead, AuditRecord, CheckpointRecord, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord, TokenPatch, TokenRecord } from '../records.ts';
-import { auditToRow, keyFromRow, keyToRow, tokenFromRow, tokenToRow, type KeyRow, type TokenRow } from './sqlite-rows.ts';
+import type { AuditHead, AuditRecord, CheckpointRecord, DocumentRecord, DocumentWrite, KeyPatch, KeyRecord, KeyVersionRecord, SealRecord, TokenPatch, TokenRecord } from '../records.ts';
+import { auditToRow, documentFromRow, keyFromRow, keyToRow, tokenFromRow, tokenToRow, type DocumentRow, type KeyRow, type TokenRow } from './sqlite-rows.ts';
 import { prepared, readHead } from './sqlite-statements.ts';
 
 const PATCH_COLUMNS: Readonly<Record<keyof KeyPatch, string>> = {
@@ -24,7 +24,7 @@ const PATCH_COLUMNS: Readonly<Record<keyof KeyPatch, string>> = {
 };
 
 const STORE_IN_USE_SQL = `SELECT EXISTS (SELECT 1 FROM seal) OR EXISTS (SELECT 1 FROM keys) OR EXISTS (SELECT 1 FROM tokens)
-  OR EXISTS (SELECT 1 FROM audit_entries) OR EXISTS (SELECT 1 FROM audit_checkpoints) AS used`;
+  OR EXISTS (SELECT 1 FROM documents) OR EXISTS (SELECT 1 FROM audit_entries) OR EXISTS (SELECT 1 FROM audit_checkpoints) AS used`;
 
 /** Writes inside one SQLite transaction (opened and committed by SqliteStore.transaction). */
 export class SqliteTx implements StoreTx {
@@ -143,6 +143,45 @@ export class SqliteTx implements StoreTx {
     const row = prepared(this.#db, 'SELECT * FROM tokens WHERE accessor = ?').get(accessor) as TokenRow | undefined;
     if (!row) throw new KeywardError('token_not_found', 'no token with that accessor', { accessor });
     return tokenFromRow(row);
+  }
+
+  async revokeIdentityTokens(identityId: string, revokedAt: string): Promise<number> {
+    this.#check();
+    return prepared(this.#db, 'UPDATE tokens SET revoked_at = ? WHERE identity_id = ? AND revoked_at IS NULL').run(revokedAt, identityId).changes;
+  }
+
+  async putDocument<T>(doc: DocumentWrite<T>, expectedRevision: number | null): Promise<DocumentRecord<T>> {
+    this.#check();
+    const lookup = doc.lookup ?? null;
+    const ref = doc.ref ?? null;
+    if (lookup !== null) {
+      const other = prepared(this.#db, 'SELECT id FROM documents WHERE kind = ? AND lookup = ? AND id != ?').get(doc.kind, lookup, doc.id);
+      if (other) throw new KeywardError('conflict', `another ${doc.kind} already has that name`, { kind: doc.kind });
+    }
+    const data = JSON.stringify(doc.data);
+    if (expectedRevision === null) {
+      const result = prepared(this.#db, 'INSERT INTO documents (kind, id, lookup, ref, data, revision, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING')
+        .run(doc.kind, doc.id, lookup, ref, data, doc.updatedAt);
+      if (result.changes !== 1) throw new KeywardError('conflict', `a ${doc.kind} with that id already exists`, { kind: doc.kind });
+    } else {
+      const result = prepared(this.#db, 'UPDATE documents SET lookup = ?, ref = ?, data = ?, revision = revision + 1, updated_at = ? WHERE kind = ? AND id = ? AND revision = ?')
+        .run(lookup, ref, data, doc.updatedAt, doc.kind, doc.id, expectedRevision);
+      if (result.changes !== 1) throw new KeywardError('conflict', `the ${doc.kind} was changed or deleted meanwhile; retry`, { kind: doc.kind });
+    }
+    const row = prepared(this.#db, 'SELECT * FROM documents WHERE kind = ? AND id = ?').get(doc.kind, doc.id) as DocumentRow;
+    return documentFromRow<T>(row);
+  }
+
+  async restoreDocument(doc: DocumentRecord): Promise<void> {
+    this.#check();
+    const result = prepared(this.#db, 'INSERT INTO documents (kind, id, lookup, ref, data, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(doc.kind, doc.id, doc.lookup, doc.ref, JSON.stringify(doc.data), doc.revision, doc.updatedAt);
+    if (result.changes !== 1) throw new KeywardError('conflict', `a ${doc.kind} with that id already exists`, { kind: doc.kind });
+  }
+
+  async deleteDocument(kind: string, id: string): Promise<boolean> {
+    this.#check();
+    return prepared(this.#db, 'DELETE FROM documents WHERE kind = ? AND id = ?').run(kind, id).changes === 1;
   }
 
   async lockAuditHead(): Promise<AuditHead> {
