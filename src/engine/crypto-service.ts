@@ -64,6 +64,7 @@ export class CryptoService {
   encrypt(ctx: CallContext, input: { key: string; plaintext: Buffer; context?: EncryptionContext }): Promise<EncryptResult> {
     return this.#c.runner.run(ctx, 'crypto.encrypt', async (op) => {
       const context = checkContext(input.context);
+      op.encryptionContext = context ?? {};
       limitBytes(input.plaintext, limits.MAX_PLAINTEXT_BYTES, 'plaintext');
       const { key, live } = await this.#protecting(op, input.key, 'ENCRYPT_DECRYPT');
       const ciphertext = formatCiphertext({ keyId: key.id, version: live.version, body: encryptBody(live, input.plaintext, context) });
@@ -77,6 +78,7 @@ export class CryptoService {
   decrypt(ctx: CallContext, input: { ciphertext: string; context?: EncryptionContext }): Promise<DecryptResult> {
     return this.#c.runner.run(ctx, 'crypto.decrypt', async (op) => {
       const context = checkContext(input.context);
+      op.encryptionContext = context ?? {};
       const { key, live } = await this.#processing(op, input.ciphertext);
       const plaintext = decryptBody(live, ciphertextBody(input.ciphertext), context);
       recordContext(op, context);
@@ -90,6 +92,7 @@ export class CryptoService {
   generateDataKey(ctx: CallContext, input: { key: string; bytes?: number; context?: EncryptionContext; includePlaintext?: boolean }): Promise<DataKeyResult> {
     return this.#c.runner.run(ctx, 'crypto.generate-data-key', async (op) => {
       const context = checkContext(input.context);
+      op.encryptionContext = context ?? {};
       const bytes = input.bytes ?? 32;
       if (!Number.isInteger(bytes) || bytes < limits.MIN_DATA_KEY_BYTES || bytes > limits.MAX_DATA_KEY_BYTES) {
         throw new KeywardError('validation_failed', `data keys are ${limits.MIN_DATA_KEY_BYTES} to ${limits.MAX_DATA_KEY_BYTES} bytes`, { field: 'bytes' });
@@ -117,6 +120,7 @@ export class CryptoService {
     return this.#c.runner.run(ctx, 'crypto.re-encrypt', async (op) => {
       const sourceContext = checkContext(input.sourceContext, 'sourceContext');
       const destinationContext = checkContext(input.destinationContext, 'destinationContext') ?? sourceContext;
+      op.encryptionContext = sourceContext ?? {};
       const source = await this.#processing(op, input.ciphertext);
       const destRef = input.destinationKey ?? source.key.id;
       const dest = await this.#c.directory.get(destRef);

@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import { KeywardError, toKeywardError, type ErrorCode } from '../core/errors.ts';
-import { authorize, mayPerform, type Resource } from '../auth/authorize.ts';
+import { authorize, mayPerform, type Decision, type Resource } from '../auth/authorize.ts';
+import type { KeyFacts } from '../auth/grants.ts';
 import type { CallContext } from '../auth/principal.ts';
 import type { AuditLog, AuditedMutation } from '../audit/audit-log.ts';
 import type { AuditDetailValue, AuditDraft, AuditOutcome, KeyRecord } from '../storage/records.ts';
 
 /** Codes that mean "refused" rather than "went wrong", for the audit outcome. */
-const DENIED: ReadonlySet<ErrorCode> = new Set(['permission_denied', 'unauthenticated', 'sealed', 'key_state_invalid', 'rotation_required', 'key_version_disabled']);
+const DENIED: ReadonlySet<ErrorCode> = new Set(['permission_denied', 'unauthenticated', 'sealed', 'key_state_invalid', 'rotation_required', 'key_version_disabled', 'sod_violation', 'approval_required', 'mfa_required']);
 
 /** One operation in flight: collects what its audit entry will say. */
 export class Operation {
@@ -20,19 +21,45 @@ export class Operation {
   readonly details: Record<string, AuditDetailValue> = {};
   mutation: AuditedMutation | undefined;
   authorized = false;
+  /** The encryption context of a crypto call, for binding conditions (set before `forKey`). */
+  encryptionContext: Readonly<Record<string, string>> = {};
   readonly #hmacKey: () => Buffer | null;
+  readonly #clock: Clock;
+  readonly #hooks: GovernanceHooks | undefined;
 
-  constructor(ctx: CallContext, action: string, hmacKey: () => Buffer | null) {
+  constructor(ctx: CallContext, action: string, hmacKey: () => Buffer | null, clock: Clock, hooks?: GovernanceHooks) {
     this.ctx = ctx;
     this.action = action;
     this.#hmacKey = hmacKey;
+    this.#clock = clock;
+    this.#hooks = hooks;
+    if (ctx.approval) this.details['approvalId'] = ctx.approval.id;
+    if (ctx.breakGlass) this.details['breakGlassId'] = ctx.breakGlass.id;
   }
 
-  /** Checks the principal may perform this action (on this key); throws `permission_denied`. */
+  /**
+   * Checks the principal may perform this action (on this key); throws `permission_denied`, or
+   * `sod_violation` when separation of duties forbids it even though a role grants it.
+   */
   authorize(resource: Resource = {}): void {
-    const decision = authorize(this.ctx.principal, this.action, resource);
+    const decision = this.check(this.action, resource);
     if (!decision.allowed) throw new KeywardError('permission_denied', decision.reason);
     this.authorized = true;
+  }
+
+  /**
+   * The decision for `action` (this operation's, or one it stands for, such as the operation an
+   * approval request is about) with this call's request facts; runs the separation-of-duties
+   * rules on an allowed identity decision, and notes which binding was used.
+   */
+  check(action: string, resource: Resource = {}): Decision {
+    const withRequest: Resource = { ...resource, request: { sourceIp: this.ctx.source ?? null, encryptionContext: this.encryptionContext, now: this.#clock.now() } };
+    const decision = authorize(this.ctx.principal, action, withRequest);
+    if (decision.allowed && this.ctx.principal.type === 'identity') {
+      this.#hooks?.afterAllowed(this.ctx, action, withRequest.key ?? null, decision);
+      if (decision.bindingId) this.details['binding'] = decision.bindingId;
+    }
+    return decision;
   }
 
   /** A cheap early refusal before a key lookup, so unauthorised callers learn nothing about key names. */
@@ -46,7 +73,7 @@ export class Operation {
     this.keyVersion = version;
     this.keySpec = key.spec;
     this.details['keyName'] = key.name;
-    this.authorize({ keyName: key.name });
+    this.authorize({ keyName: key.name, key: keyFacts(key) });
   }
 
   /**
@@ -75,6 +102,19 @@ export class Operation {
   }
 }
 
+/** What authorization needs to know of a key. */
+export function keyFacts(key: KeyRecord): KeyFacts {
+  return { id: key.id, name: key.name, environment: key.environment, tier: key.tier, tags: key.tags, createdBy: key.createdBy, owner: key.owner };
+}
+
+/**
+ * Governance's part in every authorization of an identity: separation of duties at use time
+ * (throws `sod_violation`) and binding usage for access review.
+ */
+export interface GovernanceHooks {
+  afterAllowed(ctx: CallContext, action: string, key: KeyFacts | null, decision: Decision): void;
+}
+
 export interface OperationRunnerDeps {
   readonly audit: AuditLog;
   readonly clock: Clock;
@@ -84,6 +124,8 @@ export interface OperationRunnerDeps {
   readonly requireUnsealed: () => void;
   /** Told of every finished operation (after its audit entry is durable, or failed): for metrics. */
   readonly onOperation?: (event: OperationEvent) => void;
+  /** Separation of duties and binding usage (installed once governance is wired). */
+  readonly governance?: () => GovernanceHooks | undefined;
 }
 
 /** What metrics learn of one operation. */
@@ -108,7 +150,7 @@ export class OperationRunner {
   }
 
   async run<T>(ctx: CallContext, action: string, body: (op: Operation) => Promise<T>): Promise<T> {
-    const op = new Operation(ctx, action, this.#deps.hmacKey);
+    const op = new Operation(ctx, action, this.#deps.hmacKey, this.#deps.clock, this.#deps.governance?.());
     const started = performance.now();
     let result: T;
     try {

@@ -50,12 +50,24 @@ export class TokenService {
   readonly #cacheTtlMs: number;
   /** accessor → record and when it was read: a revocation on another node is seen within cacheTtlMs. */
   readonly #cache = new Map<string, { token: TokenRecord; readAt: number }>();
+  /** Turns an identity token into its principal (null: the identity is gone or not active). */
+  #identityPrincipal: ((token: TokenRecord) => Promise<Principal | null>) | null = null;
 
   constructor(c: EngineContext, options: { ttl: TokenTtlPolicy; cacheTtlMs: number }) {
     if (options.ttl.defaultSeconds > options.ttl.maxSeconds) throw new Error('the default token TTL must not exceed the maximum');
     this.#c = c;
     this.#ttl = options.ttl;
     this.#cacheTtlMs = options.cacheTtlMs;
+  }
+
+  /** Installed by governance: how identity tokens become principals (their grants, their status). */
+  setIdentityResolver(resolve: (token: TokenRecord) => Promise<Principal | null>): void {
+    this.#identityPrincipal = resolve;
+  }
+
+  /** Drops tokens from this node's cache (after they were revoked in bulk). */
+  evict(accessors: readonly string[]): void {
+    for (const a of accessors) this.#cache.delete(a);
   }
 
   get ttlPolicy(): TokenTtlPolicy {
@@ -82,6 +94,14 @@ export class TokenService {
       // A token of the right shape is named by its accessor, so a revoked or expired one can be traced.
       await this.#refuse(request, accessor, refusal ?? 'unknown');
       throw new KeywardError('unauthenticated', refusal === 'expired' ? 'the token has expired' : refusal === 'revoked' ? 'the token has been revoked' : 'the token is not valid');
+    }
+    if (token.type === 'identity') {
+      const principal = token.identityId !== null && this.#identityPrincipal ? await this.#identityPrincipal(token) : null;
+      if (!principal) {
+        await this.#refuse(request, accessor, 'identity-inactive');
+        throw new KeywardError('unauthenticated', 'the identity behind this token is suspended, departed or gone');
+      }
+      return principal;
     }
     return tokenPrincipal(token);
   }

@@ -5,8 +5,14 @@ import { BODY_LIMIT_BYTES } from './limits.ts';
 
 /** The body of every error response. */
 export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly requestId: string };
+  readonly error: { readonly code: ErrorCode; readonly message: string; readonly requestId: string; readonly details?: Readonly<Record<string, string | number | boolean | null>> };
 }
+
+/**
+ * Codes whose details are part of the answer (ids and rule names, never secrets): the approval
+ * request made instead, the separation-of-duties rule, when to retry a login, the policy rule.
+ */
+const PUBLIC_DETAILS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['approval_required', 'sod_violation', 'too_many_attempts']);
 
 const INTERNAL_MESSAGE = 'internal error; the request id finds it in the server log';
 
@@ -25,7 +31,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   } else {
     request.log.info({ code: e.code, status }, e.message);
   }
-  const body: ErrorBody = { error: { code: e.code, message: e.code === 'internal' ? INTERNAL_MESSAGE : e.message, requestId: request.id } };
+  const details = PUBLIC_DETAILS.has(e.code) ? { details: e.details } : {};
+  const body: ErrorBody = { error: { code: e.code, message: e.code === 'internal' ? INTERNAL_MESSAGE : e.message, requestId: request.id, ...details } };
   return reply.header('x-request-id', request.id).code(status).type('application/json; charset=utf-8').send(body);
 }
 
