@@ -9,11 +9,11 @@ export interface RoleDefinition {
   readonly builtin: boolean;
 }
 
-/** Key administration: create, import, rotate, change state, metadata and lifecycle. No key use. */
-const KEY_ADMIN: readonly string[] = ['key.*', 'rotation.*', 'lifecycle.*', 'inventory.list', 'inventory.read', 'policy.read', 'policy.evaluate', 'approval.request', 'approval.read', 'approval.list'];
-/** Cryptographic use of the keys granted, and reading their metadata. */
-const KEY_USER: readonly string[] = ['crypto.*', 'key.describe', 'key.list', 'key.get-public-key', 'key.rewrap', 'approval.read'];
-/** Governance: identities, roles and bindings, approvals, break-glass, policy, access review; read-only on keys and the log. */
+/** Key administration: create, import, rotate, change state, metadata and lifecycle (incl. rewrap jobs). No key use. */
+const KEY_ADMIN: readonly string[] = ['key.*', 'inventory.list', 'inventory.read', 'policy.read', 'policy.evaluate', 'policy.history', 'approval.request', 'approval.read', 'approval.list'];
+/** Cryptographic use of the keys granted (including rewrapping ciphertexts), and reading their metadata. */
+const KEY_USER: readonly string[] = ['crypto.*', 'key.describe', 'key.list', 'key.get-public-key', 'key.rewrap', 'key.rewrap-start', 'key.rewrap-describe', 'approval.read'];
+/** Governance: identities, roles and bindings, approvals, break-glass, policy, access review; read-only on keys and the log; may seal in an emergency. */
 const SECURITY_OFFICER: readonly string[] = [
   'identity.*',
   'group.*',
@@ -22,58 +22,61 @@ const SECURITY_OFFICER: readonly string[] = [
   'approval.*',
   'breakglass.*',
   'review.*',
+  'governance.*',
   'policy.*',
   'audit.*',
-  'report.*',
   'inventory.*',
   'webhook.*',
   'events.subscribe',
   'key.describe',
   'key.list',
   'key.get-public-key',
-  'rotation.impact',
+  'key.rotation-impact',
+  'key.list-deletions',
   'token.lookup',
   'token.list',
   'token.revoke',
   'backup.list',
-  'dr.read',
+  'dr.list',
+  'sys.seal',
 ];
-/** Reading the audit log, the inventory, policies, governance records and reports. No key use, no changes. */
+/** Reading the audit log, the inventory, policies, governance records and reports; running audits. No key use, no changes. */
 const AUDITOR: readonly string[] = [
   'audit.query',
   'audit.verify',
   'audit.export',
+  'audit.hash-value',
   'audit.run',
-  'audit.read-run',
+  'audit.get-run',
   'audit.list-runs',
-  'report.*',
   'key.describe',
   'key.list',
   'key.get-public-key',
-  'rotation.impact',
+  'key.rotation-impact',
+  'key.list-deletions',
   'inventory.list',
   'inventory.read',
   'policy.read',
   'policy.evaluate',
+  'policy.history',
   'identity.read',
   'identity.list',
-  'group.read',
   'group.list',
-  'role.read',
   'role.list',
   'binding.list',
-  'binding.read',
   'approval.read',
   'approval.list',
   'breakglass.read',
   'breakglass.list',
   'review.read',
   'review.list',
+  'governance.read-settings',
   'events.subscribe',
   'webhook.list',
+  'webhook.describe',
   'webhook.deliveries',
   'backup.list',
-  'dr.read',
+  'dr.list',
 ];
 
 export const BUILTIN_ROLES: readonly RoleDefinition[] = [

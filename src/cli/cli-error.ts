@@ -15,6 +15,8 @@ export const EXIT = {
   denied: 4,
   /** The server is sealed (or not initialised): unseal it first. */
   sealed: 5,
+  /** The operation is sensitive: an approval request was made instead; it runs once approved. */
+  pending: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -51,6 +51,20 @@ export class KeywardClient {
     return this.#json<T>(await this.#send('PATCH', path, { body }));
   }
 
+  async put<T>(path: string, body: object = {}): Promise<T> {
+    return this.#json<T>(await this.#send('PUT', path, { body }));
+  }
+
+  /** DELETE; resolves with the JSON answer, or null for 204 No Content. */
+  async delete<T = null>(path: string): Promise<T | null> {
+    const response = await this.#send('DELETE', path, {});
+    if (response.statusCode === 204) {
+      response.resume();
+      return null;
+    }
+    return this.#json<T>(response);
+  }
+
   /** A streamed answer (audit export): the response with its body unread, and no idle time limit. */
   async stream(path: string, query: Query = {}): Promise<IncomingMessage> {
     return this.#send('GET', path, { query, unbounded: true });
@@ -85,11 +99,18 @@ export class KeywardClient {
 
   async #json<T>(response: IncomingMessage): Promise<T> {
     const text = await this.#text(response);
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as T;
+      parsed = JSON.parse(text);
     } catch {
       throw new CliError(`the server at ${this.addr} answered something that is not JSON (HTTP ${response.statusCode ?? '?'})`);
     }
+    // 202 approval_required: the operation did not run; an approval request was made instead.
+    const pending = response.statusCode === 202 ? parseErrorAnswer(text) : null;
+    if (pending?.code === 'approval_required') {
+      throw new CliError(`approval required: ${pending.message}. Approvers: keyward approval approve <id>; follow it with keyward approval show <id>`, EXIT.pending);
+    }
+    return parsed as T;
   }
 
   async #text(response: IncomingMessage): Promise<string> {

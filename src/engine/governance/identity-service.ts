@@ -13,6 +13,7 @@ import {
   type IdentityStatus,
   type IdentityView,
 } from '../../auth/identities.ts';
+import { formatScope } from '../../auth/grants.ts';
 import { checkPassword, hashPassword, verifyPassword } from '../../auth/passwords.ts';
 import type { CallContext, Principal } from '../../auth/principal.ts';
 import { issueToken } from '../../auth/tokens.ts';
@@ -404,6 +405,22 @@ export class IdentityService {
           createdBy: ctx.principal.actor, expiresAt, renewable: true, ttlSeconds: ttl, revokedAt: null, identityId: record.id, mfa: false,
         });
       return { token: issued.token, accessor: issued.accessor, expiresAt };
+    });
+  }
+
+  /** Who the caller is: the identity and its grants (any authenticated caller may ask). */
+  whoami(ctx: CallContext): Promise<{ actor: string; type: string; identity: IdentityView | null; mfa: boolean; grants: { bindingId: string; role: string; scope: string; condition: string | null; viaGroup: string | null }[] }> {
+    return this.#c.runner.run(ctx, 'auth.whoami', async (op) => {
+      op.authorized = true;
+      const p = ctx.principal;
+      const identity = p.identity ? await this.#index.identity(p.identity.id) : null;
+      return {
+        actor: p.actor,
+        type: p.type,
+        identity: identity ? identityView(identity) : null,
+        mfa: p.identity?.mfa ?? false,
+        grants: (p.grants ?? []).map((g) => ({ bindingId: g.bindingId, role: g.role, scope: formatScope(g.scope), condition: g.condition?.text ?? null, viaGroup: g.viaGroup })),
+      };
     });
   }
 

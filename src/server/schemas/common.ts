@@ -39,13 +39,18 @@ export const ErrorBody = StrictObject(
       code: OneOf(ERROR_CODES),
       message: Type.String(),
       requestId: Type.String(),
+      details: Type.Optional(
+        Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]), {
+          description: 'for approval_required, sod_violation, too_many_attempts and policy_violation only: the request id, the rule, when to retry',
+        }),
+      ),
     }),
   },
   { description: 'every error: a stable code (docs/errors.md), a message for people, and the request id' },
 );
 
 /** Error replies are serialised by schema too, so nothing beyond code, message and request id can reach a client. */
-export const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
+export const ERROR_RESPONSES = { 202: ErrorBody, '4xx': ErrorBody, '5xx': ErrorBody } as const;
 
 export const IsoTime = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:Z|[+-]\\d{2}:\\d{2})$',

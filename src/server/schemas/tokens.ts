@@ -16,7 +16,7 @@ export const CreateTokenBody = StrictObject({
 
 const tokenFields = {
   accessor: Type.String(),
-  type: OneOf(['root', 'service'] as const),
+  type: OneOf(['root', 'service', 'identity'] as const),
   permissions: Type.Array(Type.String()),
   description: Nullable(Type.String()),
   createdAt: IsoTime,
@@ -25,6 +25,8 @@ const tokenFields = {
   renewable: Type.Boolean(),
   ttlSeconds: Nullable(Type.Integer()),
   revokedAt: Nullable(IsoTime),
+  identityId: Type.Optional(Nullable(Type.String({ description: 'the person or service account an identity token speaks for' }))),
+  mfa: Type.Optional(Type.Boolean({ description: 'whether the login behind an identity token passed TOTP' })),
 };
 
 export const TokenInfo = StrictObject(tokenFields, { description: 'a token as the server knows it: never the token itself' });
