@@ -241,20 +241,36 @@ export class ApprovalService {
 
   get(ctx: CallContext, id: string): Promise<ApprovalRecord> {
     return this.#c.runner.run(ctx, 'approval.read', async (op) => {
+      op.precheck();
       const doc = await mustGet<ApprovalRecord>(this.#c.store, KIND.approval, id, 'approval request');
       op.details['approvalId'] = id;
-      if (ctx.principal.identity?.id !== doc.data.requester.identityId) op.authorize({});
-      else op.authorized = true;
-      return doc.data;
+      op.keyId = doc.data.keyId;
+      if (ctx.principal.identity?.id === doc.data.requester.identityId) op.authorized = true;
+      else {
+        const key = doc.data.keyId ? await this.#c.store.getKey(doc.data.keyId) : null;
+        op.authorize(key ? { keyName: key.name, key: keyFacts(key) } : {});
+      }
+      return expireIfDue(doc.data, this.#c.clock.now()) ?? doc.data;
     });
   }
 
   list(ctx: CallContext, options: { status?: ApprovalStatus; after?: string; limit?: number }): Promise<{ approvals: ApprovalRecord[]; next: string | null }> {
     return this.#c.runner.run(ctx, 'approval.list', async (op) => {
-      op.authorize({});
+      // Everything for an `all` grant; otherwise the requests about keys one's grants cover.
+      const everything = op.check('approval.list', {}).allowed;
+      if (!everything) op.precheck();
+      op.authorized = true;
       const { items, next } = await page<ApprovalRecord>(this.#c.store, KIND.approval, options);
       const now = this.#c.clock.now();
-      const shown = items.map((r) => expireIfDue(r, now) ?? r).filter((r) => options.status === undefined || r.status === options.status);
+      const visible: ApprovalRecord[] = [];
+      for (const r of items) {
+        if (everything || r.requester.identityId === ctx.principal.identity?.id) visible.push(r);
+        else if (r.keyId !== null) {
+          const key = await this.#c.store.getKey(r.keyId);
+          if (key && op.check('approval.list', { keyName: key.name, key: keyFacts(key) }).allowed) visible.push(r);
+        }
+      }
+      const shown = visible.map((r) => expireIfDue(r, now) ?? r).filter((r) => options.status === undefined || r.status === options.status);
       op.details['returned'] = shown.length;
       return { approvals: shown, next };
     });
