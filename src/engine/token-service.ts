@@ -52,6 +52,7 @@ export class TokenService {
   readonly #cache = new Map<string, { token: TokenRecord; readAt: number }>();
   /** Turns an identity token into its principal (null: the identity is gone or not active). */
   #identityPrincipal: ((token: TokenRecord) => Promise<Principal | null>) | null = null;
+  #identityMaxSeconds = 12 * 3600;
 
   constructor(c: EngineContext, options: { ttl: TokenTtlPolicy; cacheTtlMs: number }) {
     if (options.ttl.defaultSeconds > options.ttl.maxSeconds) throw new Error('the default token TTL must not exceed the maximum');
@@ -63,6 +64,11 @@ export class TokenService {
   /** Installed by governance: how identity tokens become principals (their grants, their status). */
   setIdentityResolver(resolve: (token: TokenRecord) => Promise<Principal | null>): void {
     this.#identityPrincipal = resolve;
+  }
+
+  /** The longest an identity (login) token may live from its login, across renewals. */
+  setIdentityMaxTtl(seconds: number): void {
+    this.#identityMaxSeconds = seconds;
   }
 
   /** Drops tokens from this node's cache (after they were revoked in bulk). */
@@ -191,7 +197,9 @@ export class TokenService {
       if (!token.renewable || token.expiresAt === null) {
         throw new KeywardError('token_not_renewable', token.expiresAt === null ? 'this token does not expire' : 'this token was created without renewable: true');
       }
-      const expiresAt = renewedExpiry(token, this.#ttl, this.#c.clock.now(), ttlSeconds);
+      // Login tokens stay short-lived: renewal never takes them past the login maximum.
+      const policy = token.type === 'identity' ? { ...this.#ttl, maxSeconds: Math.min(this.#ttl.maxSeconds, this.#identityMaxSeconds) } : this.#ttl;
+      const expiresAt = renewedExpiry(token, policy, this.#c.clock.now(), ttlSeconds === undefined ? undefined : Math.min(ttlSeconds, policy.maxSeconds));
       op.details['expiresAt'] = expiresAt;
       op.mutation = async (tx) => {
         await tx.updateToken(token.accessor, { expiresAt });

@@ -289,6 +289,11 @@ export class IdentityService {
     return this.#finishLogin(request, doc && record ? { ...doc, data: record } : null, ok, undefined, input.ttlSeconds, settings, 'client-secret');
   }
 
+  /** Keeps the token service's cap on login-token renewal in step with the settings. */
+  async #syncMaxTtl(): Promise<void> {
+    this.#tokens.setIdentityMaxTtl((await this.#index.settings()).login.maxTtlSeconds);
+  }
+
   async #finishLogin(
     request: LoginRequest,
     doc: { data: IdentityRecord; revision: number } | null,
@@ -298,6 +303,7 @@ export class IdentityService {
     settings: { tokenTtlSeconds: number; maxTtlSeconds: number; maxFailures: number; lockoutSeconds: number },
     method: string,
   ): Promise<LoginResult> {
+    await this.#syncMaxTtl();
     const record = doc?.data ?? null;
     const principal: Principal = record ? { type: 'identity', actor: identityActor(record), permissions: [] } : { type: 'system', actor: `anonymous:${request.source}`, permissions: [] };
     const ctx: CallContext = { principal, source: request.source, ...(request.requestId ? { requestId: request.requestId } : {}), ...(request.correlationId ? { correlationId: request.correlationId } : {}) };
