@@ -8,7 +8,7 @@ import type { AuditLog, AuditedMutation } from '../audit/audit-log.ts';
 import type { AuditDetailValue, AuditDraft, AuditOutcome, KeyRecord } from '../storage/records.ts';
 
 /** Codes that mean "refused" rather than "went wrong", for the audit outcome. */
-const DENIED: ReadonlySet<ErrorCode> = new Set(['permission_denied', 'unauthenticated', 'sealed', 'key_state_invalid', 'rotation_required', 'key_version_disabled', 'sod_violation', 'approval_required', 'mfa_required']);
+const DENIED: ReadonlySet<ErrorCode> = new Set(['permission_denied', 'unauthenticated', 'sealed', 'key_state_invalid', 'rotation_required', 'key_version_disabled', 'sod_violation', 'approval_required', 'mfa_required', 'policy_violation', 'retention_active']);
 
 /** One operation in flight: collects what its audit entry will say. */
 export class Operation {

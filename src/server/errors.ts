@@ -12,7 +12,7 @@ export interface ErrorBody {
  * Codes whose details are part of the answer (ids and rule names, never secrets): the approval
  * request made instead, the separation-of-duties rule, when to retry a login, the policy rule.
  */
-const PUBLIC_DETAILS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['approval_required', 'sod_violation', 'too_many_attempts']);
+const PUBLIC_DETAILS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['approval_required', 'sod_violation', 'too_many_attempts', 'policy_violation', 'retention_active']);
 
 const INTERNAL_MESSAGE = 'internal error; the request id finds it in the server log';
 
