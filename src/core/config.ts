@@ -22,6 +22,14 @@ export interface KeywardConfig {
   readonly storage: StorageConfig;
   /** How often a node tries to take (or confirms it holds) the scheduler lease. */
   readonly scheduler: { readonly intervalMs: number };
+  /** Server-side backups: where (null: none kept on the server), how often (null: never), how many kept. */
+  readonly backups: { readonly dir: string | null; readonly intervalMs: number | null; readonly retain: number };
+  /** Scheduled audit runs (null: none). */
+  readonly auditRuns: { readonly intervalMs: number | null };
+  /** How often the leader looks for keys due for rotation or destruction. */
+  readonly lifecycle: { readonly intervalMs: number };
+  /** Plain-HTTP webhooks to loopback receivers (local testing only). */
+  readonly webhooks: { readonly allowInsecure: boolean };
 }
 
 export const STORAGE_BACKENDS = ['sqlite', 'postgres'] as const;
@@ -90,6 +98,12 @@ interface SettingTypes {
   'postgres.statementTimeout': number;
   'postgres.idleInTransactionTimeout': number;
   'scheduler.interval': number;
+  'backups.dir': string | null;
+  'backups.interval': number | null;
+  'backups.retain': number;
+  'auditRuns.interval': number | null;
+  'lifecycle.interval': number;
+  'webhooks.allowInsecure': boolean;
 }
 
 export type ConfigKey = keyof SettingTypes;
@@ -154,6 +168,12 @@ const SETTINGS: { readonly [K in ConfigKey]: Setting<SettingTypes[K]> } = {
   'postgres.statementTimeout': { fallback: 30_000, parse: millis(100, DAY_MS) },
   'postgres.idleInTransactionTimeout': { fallback: 60_000, parse: millis(100, DAY_MS) },
   'scheduler.interval': { fallback: 2_000, parse: millis(100, 3_600_000) },
+  'backups.dir': { fallback: null, parse: text('a directory path') },
+  'backups.interval': { fallback: 86_400, parse: durationOrOff },
+  'backups.retain': { fallback: 7, parse: integer(1, 1000) },
+  'auditRuns.interval': { fallback: 86_400, parse: durationOrOff },
+  'lifecycle.interval': { fallback: 60_000, parse: millis(1_000, DAY_MS) },
+  'webhooks.allowInsecure': { fallback: false, parse: boolean },
 };
 
 /** Every setting's file key (dotted path), in documentation order. */
@@ -290,6 +310,10 @@ export function resolveConfig(layers: ConfigLayers): ConfigResult {
           }
         : { backend: 'sqlite' },
     scheduler: { intervalMs: get('scheduler.interval') },
+    backups: { dir: get('backups.dir'), intervalMs: secondsToMs(get('backups.interval')), retain: get('backups.retain') },
+    auditRuns: { intervalMs: secondsToMs(get('auditRuns.interval')) },
+    lifecycle: { intervalMs: get('lifecycle.interval') },
+    webhooks: { allowInsecure: get('webhooks.allowInsecure') },
   };
   return { ok: true, config: deepFreeze(config), sources: Object.freeze(sources) };
 }
@@ -321,6 +345,17 @@ export function formatDuration(seconds: number): string {
     [seconds % 60, 's'],
   ];
   return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join('') || '0s';
+}
+
+/** A duration, or `off` (also `false`, `0`, `never`) for a schedule that should not run. */
+function durationOrOff(value: unknown): Parsed<number | null> {
+  if (value === false || value === 0 || (typeof value === 'string' && ['off', 'never', 'false', '0'].includes(value.trim().toLowerCase()))) return { ok: true, value: null };
+  const parsed = duration(value);
+  return parsed.ok ? parsed : { ok: false, expected: `${parsed.expected}, or "off"` };
+}
+
+function secondsToMs(seconds: number | null): number | null {
+  return seconds === null ? null : seconds * 1000;
 }
 
 function duration(value: unknown): Parsed<number> {

@@ -38,6 +38,17 @@ function problemsOf(layers: ConfigLayers): readonly string[] {
 }
 
 describe('config: defaults and precedence', () => {
+  it('reads backups, audit-run, lifecycle and webhook settings; "off" turns a schedule off', () => {
+    const { config } = valid({
+      file: fromFile({ backups: { dir: 'backups', interval: '6h', retain: 30 }, auditRuns: { interval: 'off' }, lifecycle: { interval: '30s' }, webhooks: { allowInsecure: true } }),
+    });
+    assert.deepEqual(config.backups, { dir: 'backups', intervalMs: 6 * 3_600_000, retain: 30 });
+    assert.deepEqual(config.auditRuns, { intervalMs: null });
+    assert.deepEqual(config.lifecycle, { intervalMs: 30_000 });
+    assert.deepEqual(config.webhooks, { allowInsecure: true });
+    assert.match(problemsOf({ file: fromFile({ backups: { interval: 'sometimes' } }) }).join('\n'), /backups\.interval.*or "off"/);
+  });
+
   it('has safe defaults: loopback, no TLS, 1h/768h tokens, metrics on', () => {
     assert.deepEqual(defaultConfig(), {
       dataDir: '.keyward',
@@ -50,6 +61,10 @@ describe('config: defaults and precedence', () => {
       metrics: { enabled: true },
       storage: { backend: 'sqlite' },
       scheduler: { intervalMs: 2000 },
+      backups: { dir: null, intervalMs: 86_400_000, retain: 7 },
+      auditRuns: { intervalMs: 86_400_000 },
+      lifecycle: { intervalMs: 60_000 },
+      webhooks: { allowInsecure: false },
     });
   });
 
@@ -77,6 +92,10 @@ describe('config: defaults and precedence', () => {
       metrics: { enabled: false },
       storage: { backend: 'sqlite' },
       scheduler: { intervalMs: 2000 },
+      backups: { dir: null, intervalMs: 86_400_000, retain: 7 },
+      auditRuns: { intervalMs: 86_400_000 },
+      lifecycle: { intervalMs: 60_000 },
+      webhooks: { allowInsecure: false },
     });
   });
 
@@ -143,7 +162,7 @@ describe('config: validation', () => {
     assert.deepEqual(problems, [
       `${FILE}: unknown setting "listen.prot" (did you mean "listen.port"?)`,
       `${FILE}: unknown setting "tokenz" (did you mean "tokens"?)`,
-      `${FILE}: unknown setting "colour" (known here: dataDir, listen, tls, insecure, log, tokens, audit, metrics, storage, databaseUrl, postgres, scheduler)`,
+      `${FILE}: unknown setting "colour" (known here: dataDir, listen, tls, insecure, log, tokens, audit, metrics, storage, databaseUrl, postgres, scheduler, backups, auditRuns, lifecycle, webhooks)`,
       `${FILE}: tls must be a mapping with cert, key (got "on")`,
     ]);
     assert.deepEqual(configFromFile(['dataDir'], FILE).problems, [`${FILE}: the top level must be a mapping of settings (got a list)`]);
