@@ -8,6 +8,7 @@ import {
   type DeletionRecord,
   type DirectoryPerson as AssessedPerson,
   type IdentitySnapshot,
+  type InventoryItem as AssessedItem,
   METADATA_FIELDS,
   type MetadataField,
   type PolicySnapshot,
@@ -21,13 +22,15 @@ import { administersKeys, BUILTIN_ROLES, usesKeys, type RoleDefinition } from '.
 import type { Clock } from '../core/clock.ts';
 import { KEY_DELETION_KIND, type KeyDeletion } from '../lifecycle/deletion/key-deletion.ts';
 import { PolicyVersions } from '../policy/policy-versions.ts';
-import type { KeyRecord } from '../storage/records.ts';
 import type { Store } from '../storage/store.ts';
 import type { CollectContext, SnapshotSection } from './assess-service.ts';
 import { allDocuments, KIND } from './governance/access-index.ts';
 import type { BindingUsage } from './governance/governance-hooks.ts';
 import type { AccessReview, DirectoryPerson } from './governance/review-service.ts';
 import { keyFacts } from './operation.ts';
+import { allInventory, registrationStatus } from '../inventory/all-inventory.ts';
+import type { ItemState as InventoryItemState } from '../inventory/inventory-item.ts';
+import { ENVIRONMENTS, type KeyRecord } from '../storage/records.ts';
 import type { BackupInfo, DrillRecord } from './backup-service.ts';
 
 /**
@@ -220,3 +223,54 @@ export const recoverySection: SnapshotSection = {
     return { backups: backupRecords, drills: drillRecords };
   },
 };
+
+/** External keys and secrets (imports and connectors) in the audit's vocabulary; managed keys are the `keys` section. */
+export function inventorySection(clock: Clock): SnapshotSection {
+  return {
+    name: 'inventory',
+    async collect(c: CollectContext) {
+      const items = (await allInventory(c.store, { now: clock.now() })).filter((i) => i.provider !== 'keyward');
+      const status = registrationStatus(items);
+      const environments = new Set<string>(ENVIRONMENTS);
+      const inventory: AssessedItem[] = items.map((i) => ({
+        id: i.id,
+        source: i.source,
+        externalId: i.externalId ?? i.name,
+        name: i.name,
+        type: i.type === 'hmac' ? 'symmetric' : i.type === 'api-token' ? 'token' : i.type === 'password' ? 'secret' : i.type,
+        algorithm: i.algorithm,
+        bits: i.sizeBits,
+        environment: i.environment !== null && environments.has(i.environment) ? (i.environment as AssessedItem['environment']) : null,
+        owner: i.owner,
+        tier: i.tier,
+        state: itemState(i.state),
+        status: status.get(i.id) ?? 'registered',
+        rotationEnabled: i.rotation?.enabled ?? null,
+        rotationPeriodDays: i.rotation?.periodDays ?? null,
+        lastRotatedAt: i.lastRotatedAt,
+        expiresAt: i.expiresAt,
+        fingerprint: i.fingerprint,
+        createdAt: i.createdAt,
+      }));
+      return { inventory };
+    },
+  };
+}
+
+function itemState(state: InventoryItemState): AssessedItem['state'] {
+  switch (state) {
+    case 'pending-deletion':
+    case 'destroyed':
+    case 'compromised':
+    case 'disabled':
+      return state;
+    case 'enabled':
+    case 'pending-activation':
+    case 'pending-import':
+    case 'unknown':
+      return 'enabled';
+    case 'expired':
+    case 'unavailable':
+      return 'disabled';
+  }
+}

@@ -31,7 +31,13 @@ describe('audit runs over governance, policy and recovery data', () => {
     // Past the grace period a break-glass use has to be reviewed within.
     clock.advance(4 * 86_400_000);
 
+    // The spreadsheet inventory: an unowned prod key with no rotation schedule.
+    const imported = await e.inventory.import(root, { source: 'sheet', format: 'csv', content: 'name,type,owner,environment,rotation\nlegacy-db,symmetric,,prod,none\n' });
+    assert.equal(imported.imported, 1, JSON.stringify(imported));
+
     const before = await e.assess.run(root);
+    assert.notEqual(result(before, 'ROT-03').status, 'not-assessed', 'inventory checks read the imported items');
+    assert.notEqual(result(before, 'INV-01').status, 'not-assessed');
     for (const id of ['ACC-08', 'ACC-10', 'GOV-01', 'BAK-02', 'ACC-05']) assert.equal(result(before, id).status, 'failed', `${id}: ${result(before, id).reason ?? ''}`);
     assert.ok(result(before, 'ACC-08').findings.some((f) => f.subject.id === use.id || f.message.includes(use.id)));
     assert.ok(result(before, 'ACC-10').findings.some((f) => f.message.includes('zed')));
