@@ -8,6 +8,9 @@ import { signCheckpoint, type CheckpointFile, type CheckpointSigner } from './ch
 /** Work to do in the same transaction as an audit entry (a key update, a new version…). */
 export type AuditedMutation = (tx: StoreTx) => Promise<void>;
 
+/** Told of every batch of entries once it is durable, in sequence order (see `AuditLog.subscribe`). */
+export type CommitListener = (records: readonly AuditRecord[]) => void;
+
 export interface AuditLogOptions {
   readonly store: Store;
   readonly origin: string;
@@ -52,6 +55,7 @@ export class AuditLog {
   #sinceCheckpoint = 0;
   #timer: NodeJS.Timeout | null = null;
   #checkpointing: Promise<CheckpointRecord | null> | null = null;
+  readonly #listeners = new Set<CommitListener>();
 
   constructor(options: AuditLogOptions) {
     this.#o = options;
@@ -67,6 +71,19 @@ export class AuditLog {
       this.#queue.push({ draft, mutate, resolve, reject });
       this.#schedule();
     });
+  }
+
+  /**
+   * Calls `listener` after each batch of entries is durable (committed), with the batch in sequence
+   * order — entries of this node only: other nodes sharing the database are not seen here. Called
+   * before the batch's callers are answered; a listener must be quick and not throw (its errors are
+   * swallowed, so it cannot fail an operation). Returns the unsubscribe function.
+   */
+  subscribe(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   /** Resolves when everything recorded so far is durable. */
@@ -186,6 +203,13 @@ export class AuditLog {
       this.#o.onCommit?.(records.length, performance.now() - started);
     } catch {
       // A metrics callback must not strand callers whose entries are already durable.
+    }
+    for (const listener of this.#listeners) {
+      try {
+        listener(records);
+      } catch {
+        // Subscribers (event streams, webhooks) must not strand callers whose entries are durable.
+      }
     }
     batch.forEach((item, i) => {
       const failure = failures.get(item);

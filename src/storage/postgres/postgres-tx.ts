@@ -205,7 +205,7 @@ export class PostgresTx implements StoreTx {
               [doc.kind, doc.id, lookup, ref, data, updatedAt],
             )
           : await this.#query<DocumentRow>(
-              'UPDATE documents SET lookup = $1, ref = $2, data = $3::jsonb, revision = revision + 1, updated_at = $4 WHERE kind = $5 AND id = $6 AND revision = $7 RETURNING *',
+              'UPDATE documents SET lookup = $1, ref = $2, data = $3, revision = revision + 1, updated_at = $4 WHERE kind = $5 AND id = $6 AND revision = $7 RETURNING *',
               [lookup, ref, data, updatedAt, doc.kind, doc.id, expectedRevision],
             );
     const row = rows[0];
