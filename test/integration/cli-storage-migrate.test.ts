@@ -147,7 +147,7 @@ describe('keyward storage migrate', { skip: unreachable && !MUST_RUN ? unreachab
     assert.equal(result.ok, true);
     assert.equal(result.to, REDACTED);
     assert.equal(result.schema, schema);
-    assert.deepEqual({ ...result.counts, auditEntries: 0 }, { keys: 2, keyVersions: 3, tokens: 2, auditEntries: 0, checkpoints: result.counts['checkpoints'] });
+    assert.deepEqual({ ...result.counts, auditEntries: 0 }, { keys: 2, keyVersions: 3, tokens: 2, documents: 0, auditEntries: 0, checkpoints: result.counts['checkpoints'] });
     assert.equal(result.counts['auditEntries'], result.auditHead.seq);
     assert.ok(result.checks.every((c) => c.ok));
     assert.equal(result.checks.length, 9);

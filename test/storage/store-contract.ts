@@ -855,16 +855,18 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
           await store.transaction((tx) => tx.putDocument(doc('t1', { v: 1 }, { lookup: 'one' }), null));
           await store.transaction((tx) => tx.putDocument(doc('t2', { v: 1 }, { lookup: 'two' }), null));
           await assert.rejects(store.transaction((tx) => tx.putDocument(doc('t1', { v: 9 }), null)), isCode('conflict'));
-          const updated = await store.transaction((tx) => tx.putDocument({ ...doc('t1', { v: 2 }, { lookup: 'uno' }), updatedAt: at(5) }, 1));
+          // Written as given: key order kept, U+0000 allowed (as on insert).
+          const updated = await store.transaction((tx) => tx.putDocument({ ...doc('t1', { v: 2, b: 'x\u0000y', a: 1 }, { lookup: 'uno' }), updatedAt: at(5) }, 1));
           assert.equal(updated.revision, 2);
-          assert.deepEqual(updated.data, { v: 2 });
+          assert.deepEqual(updated.data, { v: 2, b: 'x\u0000y', a: 1 });
+          assert.deepEqual(Object.keys((await store.getDocument<Record<string, unknown>>('thing', 't1'))?.data ?? {}), ['v', 'b', 'a']);
           assert.equal(updated.updatedAt, at(5));
           assert.equal(await store.findDocument('thing', 'one'), null);
           await assert.rejects(store.transaction((tx) => tx.putDocument(doc('t1', { v: 3 }), 1)), isCode('conflict'));
           await assert.rejects(store.transaction((tx) => tx.putDocument(doc('t1', { v: 3 }, { lookup: 'two' }), 2)), isCode('conflict'));
           await assert.rejects(store.transaction((tx) => tx.putDocument(doc('t3', {}, { lookup: 'two' }), null)), isCode('conflict'));
           await assert.rejects(store.transaction((tx) => tx.putDocument(doc('gone', {}), 1)), isCode('conflict'));
-          assert.deepEqual((await store.getDocument('thing', 't1'))?.data, { v: 2 });
+          assert.deepEqual((await store.getDocument('thing', 't1'))?.data, { v: 2, b: 'x\u0000y', a: 1 });
           // The same lookup in another kind is fine.
           await store.transaction((tx) => tx.putDocument({ ...doc('x', {}, { lookup: 'two' }), kind: 'other' }, null));
         }),
