@@ -21,7 +21,19 @@ import { OperationRunner, type OperationEvent } from './engine/operation.ts';
 import { Scheduler, type LeadershipChange } from './engine/scheduler.ts';
 import { SysService } from './engine/sys-service.ts';
 import { TokenService } from './engine/token-service.ts';
+import { InventoryService } from './engine/inventory-service.ts';
+import { AssessService } from './engine/assess-service.ts';
+import { deletionsSection, governanceSection, policySection, inventorySection, recoverySection } from './engine/assess-sections.ts';
+import { DEFAULT_LIFECYCLE_INTERVAL_MS, LifecycleService } from './engine/lifecycle-service.ts';
+import { PolicyService, policyDeletionRules } from './engine/policy-service.ts';
+import { PolicyGate } from './policy/policy-gate.ts';
+import { PolicyVersions } from './policy/policy-versions.ts';
+import { EventsService } from './engine/events-service.ts';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, type WebhookFetch } from './lifecycle/events/webhook-sender.ts';
+import { BackupService, type BackupOptions } from './engine/backup-service.ts';
 import { DEFAULT_TOKEN_TTL } from './auth/tokens.ts';
+import { Governance } from './engine/governance/governance.ts';
+import { approvalRequirement } from './policy/approval-rules.ts';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -55,6 +67,30 @@ export interface EngineOptions {
   readonly onLeadershipChange?: (leader: boolean) => void;
   /** Told when the scheduler lease cannot be reached or a change not audited (once per outage). */
   readonly onSchedulerError?: (err: unknown) => void;
+  /** How often the leader looks for keys due for rotation and for destruction (default 60 s). */
+  readonly lifecycleIntervalMs?: number;
+  /** How long the key policy in force is cached; bounds how long another node's `policy set` can go unseen (default 2 s). */
+  readonly policyCacheTtlMs?: number;
+  /** Allow webhooks to plain `http://` loopback addresses (tests, a local receiver); otherwise https only. */
+  readonly allowInsecureWebhooks?: boolean;
+  /** How often the webhook dispatcher and event streams look for events committed by other nodes (default 1 s). */
+  readonly eventPollIntervalMs?: number;
+  /** A webhook receiver that does not answer within this is a failed attempt (default 5 s). */
+  readonly webhookTimeoutMs?: number;
+  /** How long finished webhook deliveries stay in the delivery log (default 30 days). */
+  readonly webhookRetentionDays?: number;
+  /** What sends webhook requests (default: the global fetch). */
+  readonly webhookFetch?: WebhookFetch;
+  /** Told when a webhook dispatch pass fails (the next one retries). */
+  readonly onWebhookError?: (err: unknown) => void;
+  /** How often the leader expires approval requests, flushes binding usage and checks whether the access review is due (default 60 s). */
+  readonly governanceIntervalMs?: number;
+  /** Server-side backups (directory, schedule, retention) and DR-drill samples; see engine/backup-service.ts. */
+  readonly backups?: BackupOptions;
+  /** How often the leader runs the continuous audit (`audit.run`, trigger `schedule`; default daily); null: never. */
+  readonly auditRunIntervalMs?: number | null;
+  /** Told when a scheduled audit run fails (the next due check retries). */
+  readonly onAuditRunError?: (err: unknown) => void;
 }
 
 /** The lease every scheduler of the engine runs under. */
@@ -77,20 +113,39 @@ export class Engine {
   readonly crypto: CryptoService;
   readonly audit: AuditService;
   readonly tokens: TokenService;
+  /** Scheduled rotation, bulk rewrap, rotation impact, scheduled deletion (docs/lifecycle.md). */
+  readonly lifecycle: LifecycleService;
+  readonly policy: PolicyService;
+  readonly events: EventsService;
+  readonly backups: BackupService;
+  /** Identities, roles and bindings, approvals, break-glass, access review (docs/governance.md). */
+  readonly governance: Governance;
+  /** Audit runs: the check catalogue over a snapshot of this deployment (docs/audit-checks.md). */
+  readonly assess: AssessService;
+  /** Every key and secret known: managed keys, imports and discovery connectors (docs/inventory.md). */
+  readonly inventory: InventoryService;
   readonly store: Store;
   readonly #context: EngineContext;
   #hmacKey: Buffer | null = null;
   #scheduler: Scheduler | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
 
-  private constructor(context: EngineContext, hmacKey: () => Buffer | null, tokens: TokenService) {
+  private constructor(context: EngineContext, hmacKey: () => Buffer | null, tokens: TokenService, backups: BackupService, events: EventsService) {
     this.#context = context;
     this.store = context.store;
     this.sys = new SchedulerAwareSysService(context, () => this.#scheduler?.round() ?? Promise.resolve());
     this.keys = new KeyAdmin(context);
+    this.lifecycle = new LifecycleService(context, () => this.keys);
     this.crypto = new CryptoService(context);
     this.audit = new AuditService(context, hmacKey);
     this.tokens = tokens;
+    this.policy = new PolicyService(context);
+    this.events = events;
+    this.backups = backups;
+    this.governance = new Governance(context, tokens, { cacheTtlMs: 2000 });
+    this.governance.guard({ keys: this.keys, lifecycle: this.lifecycle, policy: this.policy });
+    this.assess = new AssessService(context, { sections: [governanceSection, policySection(context.clock), deletionsSection, recoverySection, inventorySection(context.clock)] });
+    this.inventory = new InventoryService(context, { fetch: globalThis.fetch });
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -110,6 +165,7 @@ export class Engine {
     });
     const seal = new Seal(await store.getSeal());
     const ring = new KeyRing();
+    const policyVersions = new PolicyVersions(store, clock, options.policyCacheTtlMs ?? 2000);
     const holder: { engine?: Engine } = {};
     const hmacKey = (): Buffer | null => (holder.engine ? holder.engine.#hmacKey : null);
     const context: EngineContext = {
@@ -120,12 +176,16 @@ export class Engine {
       ring,
       checkpointFile,
       directory: new KeyDirectory(store, clock, options.keyCacheTtlMs ?? 2000),
+      policyGate: new PolicyGate(policyVersions, clock),
+      // The key policy's retention holds and deletion waiting period (rules.retention, rules.deletion).
+      deletionPolicy: policyDeletionRules(policyVersions, clock),
       budget: new EncryptionBudget(store, options.encryptionLimit ?? GCM_RANDOM_IV_LIMIT),
       runner: new OperationRunner({
         audit,
         clock,
         hmacKey,
         requireUnsealed: () => void seal.secrets(),
+        governance: () => holder.engine?.governance.rules,
         ...(options.onOperation ? { onOperation: options.onOperation } : {}),
       }),
       onSealChange: (sealed) => {
@@ -139,8 +199,13 @@ export class Engine {
       },
       cacheTtlMs: options.tokenCacheTtlMs ?? 5000,
     });
-    const engine = new Engine(context, hmacKey, tokens);
+    const engine = new Engine(context, hmacKey, tokens, new BackupService(context, options.backups), new EventsService(context, eventsOptions(options)));
     holder.engine = engine;
+    // Where the key policy has an `approvals` section, it decides which operations need approval.
+    engine.governance.setPolicySource(async (action, key) => {
+      const current = await policyVersions.current();
+      return current && current.policy.approvals.length > 0 ? approvalRequirement(current.policy, action, key) : undefined;
+    });
     engine.#startScheduler(options);
     return engine;
   }
@@ -170,6 +235,8 @@ export class Engine {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
     await this.#scheduler?.stop();
+    await this.backups.settle();
+    await this.events.close();
     await this.#context.audit.close();
     this.#context.seal.seal();
     this.#onSealChange(true);
@@ -192,7 +259,7 @@ export class Engine {
     const onError = options.onSchedulerError ?? (() => undefined);
     this.#scheduler = new Scheduler({
       lease,
-      jobs: [{ name: 'audit-checkpoint', start: () => audit.startPeriodicCheckpoints(), stop: () => audit.stopPeriodicCheckpoints() }],
+      jobs: [{ name: 'audit-checkpoint', start: () => audit.startPeriodicCheckpoints(), stop: () => audit.stopPeriodicCheckpoints() }, this.events.dispatcherJob, ...[this.backups.job()].filter((j) => j !== null), ...this.lifecycle.schedulerJobs({ intervalMs: options.lifecycleIntervalMs ?? DEFAULT_LIFECYCLE_INTERVAL_MS, onError }), ...this.governance.schedulerJobs({ intervalMs: options.governanceIntervalMs ?? 60_000, onError }), ...[this.assess.scheduledJob({ intervalMs: options.auditRunIntervalMs, clock, onError: options.onAuditRunError ?? onError })].filter((j) => j !== null)],
       eligible: () => !seal.status().sealed,
       record: async (change) => {
         // With one node per database (SQLite) the lease changes exactly at unseal and seal, which
@@ -252,6 +319,18 @@ class SchedulerAwareSysService extends SysService {
     await this.#followSeal();
     return status;
   }
+}
+
+/** Webhook and event-stream settings, with their defaults. */
+function eventsOptions(options: EngineOptions): ConstructorParameters<typeof EventsService>[1] {
+  return {
+    allowInsecureWebhooks: options.allowInsecureWebhooks ?? false,
+    pollIntervalMs: options.eventPollIntervalMs ?? 1000,
+    deliveryTimeoutMs: options.webhookTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+    retentionMs: (options.webhookRetentionDays ?? 30) * 86_400_000,
+    fetch: options.webhookFetch ?? ((url, init) => fetch(url, init)),
+    ...(options.onWebhookError ? { onError: options.onWebhookError } : {}),
+  };
 }
 
 function leadershipDraft(change: LeadershipChange, nodeId: string, clock: Clock): AuditDraft {

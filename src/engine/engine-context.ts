@@ -7,6 +7,8 @@ import type { KeyDirectory } from '../keys/key-directory.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import type { OperationRunner } from './operation.ts';
 import type { CheckpointFile } from '../audit/checkpoints.ts';
+import type { PolicyGate } from '../policy/policy-gate.ts';
+import type { DeletionPolicy } from '../lifecycle/deletion/deletion-policy.ts';
 
 /** What the engine's services share; built once in Engine.open. */
 export interface EngineContext {
@@ -21,4 +23,8 @@ export interface EngineContext {
   readonly checkpointFile: CheckpointFile | null;
   /** Called once the node is unsealed or sealed (installs or drops derived secrets). */
   readonly onSealChange: (sealed: boolean) => void;
+  /** Enforces the key policy (policy as code) on key creation and metadata updates; absent: nothing is enforced. */
+  readonly policyGate?: PolicyGate;
+  /** What a compliance policy says about deleting keys (retention end, waiting period); absent: the built-in rules. */
+  readonly deletionPolicy?: DeletionPolicy;
 }

@@ -6,7 +6,9 @@ import { SPEC_INFO, type KeySpec, type KeyUsage } from '../crypto/key-specs.ts';
 import { checkMetadata, checkName, resolveUsage, MAX_TEXT, type CreateKeyInput, type KeyMetadataInput } from '../keys/key-input.ts';
 import { wrapMaterial } from '../keys/key-ring.ts';
 import { requireAllowed, transition, type StateAction } from '../keys/key-states.ts';
-import type { KeyListFilter, KeyOrigin, KeyPatch, KeyRecord, KeyVersionRecord } from '../storage/records.ts';
+import { KEY_DELETION_KIND, scheduledDeletionLookup, type KeyDeletion } from '../lifecycle/deletion/key-deletion.ts';
+import { requireRetentionOver } from '../lifecycle/deletion/retention.ts';
+import type { AuditDetailValue, KeyListFilter, KeyOrigin, KeyPatch, KeyRecord, KeyVersionRecord } from '../storage/records.ts';
 import type { StoreTx } from '../storage/store.ts';
 import type { EngineContext } from './engine-context.ts';
 import { keyView, type KeyView } from './key-view.ts';
@@ -46,6 +48,7 @@ export class KeyAdmin {
     const meta = checkMetadata(input);
     op.authorize({ keyName: name });
     if (material) checkImportedMaterial(spec, material);
+    await this.#c.policyGate?.checkCreate({ name, spec, preActivation: input.preActivation === true, ...meta }, op.details);
     const { rootKey } = this.#c.seal.secrets();
     // Refuse a taken name before picking an id, so the failure entry does not name a key that never
     // existed. insertKey still refuses a name taken concurrently (that entry keeps the unused id).
@@ -136,10 +139,11 @@ export class KeyAdmin {
   }
 
   update(ctx: CallContext, ref: string, input: KeyMetadataInput): Promise<KeyView> {
-    return this.#mutate(ctx, 'key.update', ref, (op, key) => {
+    return this.#mutate(ctx, 'key.update', ref, async (op, key) => {
       requireAllowed(key.name, key.state, 'update');
       const meta = checkMetadata(input);
       if (Object.keys(meta).length === 0) throw new KeywardError('validation_failed', 'nothing to update');
+      await this.#c.policyGate?.checkUpdate(key, meta, op.details);
       op.details['changed'] = Object.keys(meta);
       return { ...meta };
     });
@@ -147,23 +151,42 @@ export class KeyAdmin {
 
   /** Adds a version and makes it current; older versions keep decrypting. Imported keys take new material. */
   rotate(ctx: CallContext, ref: string, material?: Buffer): Promise<KeyView> {
+    return this.#mutate(ctx, 'key.rotate', ref, (op, key, now) => this.#rotation(op, key, now, material));
+  }
+
+  /**
+   * Rotation by the scheduler: as `rotate` (generated material only), with `details` added to its
+   * audit entry, and only if the key still has `expectedRevision`, so a scheduler that read the key
+   * before another node rotated it gets `conflict` instead of rotating it a second time.
+   */
+  rotateScheduled(ctx: CallContext, ref: string, options: { expectedRevision: number; details: Readonly<Record<string, AuditDetailValue>> }): Promise<KeyView> {
     return this.#mutate(ctx, 'key.rotate', ref, (op, key, now) => {
-      requireAllowed(key.name, key.state, 'rotate');
-      if (key.origin === 'imported' && !material) {
-        throw new KeywardError('validation_failed', `key "${key.name}" holds imported material; rotate it by importing new material`);
+      Object.assign(op.details, options.details);
+      if (key.revision !== options.expectedRevision) {
+        throw new KeywardError('conflict', `key "${key.name}" changed since the scheduler read it (rotated or updated meanwhile)`);
       }
-      if (material) checkImportedMaterial(key.spec, material);
-      const version = this.#newVersion(this.#c.seal.secrets().rootKey, {
-        keyId: key.id, version: key.currentVersion + 1, spec: key.spec, usage: key.usage, origin: material ? 'imported' : 'generated', now, material: material ?? null,
-      });
-      op.keyVersion = version.version;
-      op.details['previousVersion'] = key.currentVersion;
-      return { patch: { currentVersion: version.version, lastRotatedAt: now }, before: (tx) => tx.insertKeyVersion(version) };
+      return this.#rotation(op, key, now, undefined);
     });
   }
 
+  #rotation(op: Operation, key: KeyRecord, now: string, material: Buffer | undefined): MutationPlan {
+    requireAllowed(key.name, key.state, 'rotate');
+    if (key.origin === 'imported' && !material) {
+      throw new KeywardError('validation_failed', `key "${key.name}" holds imported material; rotate it by importing new material`);
+    }
+    if (material) checkImportedMaterial(key.spec, material);
+    const version = this.#newVersion(this.#c.seal.secrets().rootKey, {
+      keyId: key.id, version: key.currentVersion + 1, spec: key.spec, usage: key.usage, origin: material ? 'imported' : 'generated', now, material: material ?? null,
+    });
+    op.keyVersion = version.version;
+    op.details['previousVersion'] = key.currentVersion;
+    // The version row goes in after the revision-checked key update, so of two concurrent rotations the
+    // loser gets `conflict` from that check rather than a duplicate-version failure.
+    return { patch: { currentVersion: version.version, lastRotatedAt: now }, afterUpdate: (tx) => tx.insertKeyVersion(version) };
+  }
+
   changeState(ctx: CallContext, ref: string, action: StateAction, reason?: string): Promise<KeyView> {
-    return this.#mutate(ctx, `key.${action}`, ref, (op, key, now) => {
+    return this.#mutate(ctx, `key.${action}`, ref, async (op, key, now) => {
       if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_TEXT)) {
         throw new KeywardError('validation_failed', `reason must be text of at most ${MAX_TEXT} characters`, { field: 'reason' });
       }
@@ -175,6 +198,7 @@ export class KeyAdmin {
       const patch: KeyPatch = { state: to, stateChangedAt: now };
       if (action === 'compromise') return { patch: { ...patch, compromisedAt: now } };
       if (action === 'destroy') {
+        await requireRetentionOver(key, new Date(now), this.#c.deletionPolicy);
         return { patch: { ...patch, destroyedAt: now }, before: (tx) => tx.shredKeyMaterial(key.id), after: () => this.#c.ring.forget(key.id) };
       }
       return { patch };
@@ -216,7 +240,7 @@ export class KeyAdmin {
     ctx: CallContext,
     action: string,
     ref: string,
-    plan: (op: Operation, key: KeyRecord, now: string) => KeyPatch | MutationPlan,
+    plan: (op: Operation, key: KeyRecord, now: string) => KeyPatch | MutationPlan | Promise<KeyPatch | MutationPlan>,
   ): Promise<KeyView> {
     const out: { keyId?: string; updated?: KeyRecord; after?: () => void } = {};
     try {
@@ -227,12 +251,14 @@ export class KeyAdmin {
         out.keyId = key.id;
         op.forKey(key, key.currentVersion);
         const now = this.#c.clock.now().toISOString();
-        const planned = plan(op, key, now);
+        await this.#refuseWhileDeletionScheduled(action, key);
+        const planned = await plan(op, key, now);
         const m: MutationPlan = isMutationPlan(planned) ? planned : { patch: planned };
         if (m.after) out.after = m.after;
         op.mutation = async (tx) => {
           await m.before?.(tx);
           out.updated = await tx.updateKey(key.id, key.revision, { ...m.patch, updatedAt: now });
+          await m.afterUpdate?.(tx);
         };
       });
     } finally {
@@ -242,11 +268,26 @@ export class KeyAdmin {
     const updated = out.updated as KeyRecord;
     return keyView(updated, await this.#c.store.listKeyVersions(updated.id));
   }
+
+  /**
+   * A key held for deletion (suspended, with a scheduled 'key-deletion' record) takes metadata
+   * changes only, until the deletion is cancelled (key.cancel-deletion restores its state) or
+   * carried out. Only suspended keys need the lookup.
+   */
+  async #refuseWhileDeletionScheduled(action: string, key: KeyRecord): Promise<void> {
+    if (key.state !== 'suspended' || action === 'key.update') return;
+    const scheduled = await this.#c.store.findDocument<KeyDeletion>(KEY_DELETION_KIND, scheduledDeletionLookup(key.id));
+    if (scheduled) {
+      throw new KeywardError('key_state_invalid', `key "${key.name}" is scheduled for deletion after ${scheduled.data.deleteAfter}; cancel the deletion first`, { state: key.state });
+    }
+  }
 }
 
 interface MutationPlan {
   readonly patch: KeyPatch;
   readonly before?: (tx: StoreTx) => Promise<void>;
+  /** Writes that come after the key update, in the same transaction. */
+  readonly afterUpdate?: (tx: StoreTx) => Promise<void>;
   readonly after?: () => void;
 }
 

@@ -12,6 +12,17 @@ import { registerCryptoRoutes } from './routes/crypto.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerSysRoutes } from './routes/sys.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { registerIdentityRoutes } from './routes/identities.ts';
+import { registerAccessRoutes } from './routes/access.ts';
+import { registerApprovalRoutes } from './routes/approvals.ts';
+import { registerPolicyRoutes } from './routes/policy.ts';
+import { registerEventRoutes } from './routes/events.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { registerBackupRoutes } from './routes/backups.ts';
+import { registerLifecycleRoutes } from './routes/lifecycle.ts';
+import { registerAuditRunRoutes } from './routes/audit-runs.ts';
+import { registerInventoryRoutes } from './routes/inventory.ts';
 import { compileValidator } from './validation.ts';
 
 export interface ServerOptions {
@@ -62,6 +73,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerCryptoRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerTokenRoutes(app, deps);
+  registerAuthRoutes(app, deps);
+  registerIdentityRoutes(app, deps);
+  registerAccessRoutes(app, deps);
+  registerApprovalRoutes(app, deps);
+  registerPolicyRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
+  registerEventRoutes(app, deps);
+  registerBackupRoutes(app, deps);
+  registerLifecycleRoutes(app, deps);
+  registerAuditRunRoutes(app, deps);
+  registerInventoryRoutes(app, deps);
   registerOpenApiRoute(app);
   return app;
 }

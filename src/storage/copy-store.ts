@@ -246,7 +246,8 @@ async function compareStreams<T>(source: AsyncIterable<T>, target: AsyncIterable
   };
 }
 
-async function* allKeys(store: Store, batchSize: number): AsyncGenerator<KeyRecord> {
+/** Every key, in name order. */
+export async function* allKeys(store: Store, batchSize: number): AsyncGenerator<KeyRecord> {
   for (let after: string | undefined; ; ) {
     const page = await store.listKeys({ limit: batchSize, ...(after !== undefined ? { after } : {}) });
     yield* page;
@@ -259,7 +260,8 @@ async function* allKeyVersions(store: Store, batchSize: number): AsyncGenerator<
   for await (const key of allKeys(store, batchSize)) yield* await store.listKeyVersions(key.id);
 }
 
-async function* allTokens(store: Store, batchSize: number): AsyncGenerator<TokenRecord> {
+/** Every token, in accessor order. */
+export async function* allTokens(store: Store, batchSize: number): AsyncGenerator<TokenRecord> {
   for (let after: string | undefined; ; ) {
     const page = await store.listTokens({ limit: batchSize, ...(after !== undefined ? { after } : {}) });
     yield* page;
@@ -280,7 +282,8 @@ export async function* allDocuments(store: Store, batchSize: number): AsyncGener
   }
 }
 
-async function* allAudit(store: Store, batchSize: number, onEntry?: () => void): AsyncGenerator<AuditRecord> {
+/** Every audit entry from seq 1, in order, to the end of the log as read page by page. */
+export async function* allAudit(store: Store, batchSize: number, onEntry?: () => void): AsyncGenerator<AuditRecord> {
   for (let from = 1; ; ) {
     const batch = await store.readAudit(from, batchSize);
     for (const entry of batch) {

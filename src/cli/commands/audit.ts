@@ -16,6 +16,7 @@ import { session, withClientOptions } from '../client-options.ts';
 import { integerIn } from '../integer-arg.ts';
 import type { Output } from '../output.ts';
 import { stderrProgress } from '../progress.ts';
+import { auditRunCommand, auditRunsCommand } from './audit-run.ts';
 import { formatFields, formatTable } from '../table.ts';
 
 /** The server takes at most this many trusted checkpoints in one verify request (VerifyAuditBody). */
@@ -25,12 +26,14 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\
 /** `keyward audit …`: search, follow, verify and export the hash-chained audit log. */
 export function auditCommand(): Command {
   return new Command('audit')
-    .description('search, follow, verify and export the audit log')
+    .description('search, follow, verify and export the audit log; run the audit checks')
     .addCommand(queryCommand())
     .addCommand(tailCommand())
     .addCommand(verifyCommand())
     .addCommand(exportCommand())
     .addCommand(checkpointCommand())
+    .addCommand(auditRunCommand())
+    .addCommand(auditRunsCommand())
     .addHelpText(
       'after',
       `
@@ -40,7 +43,8 @@ Examples:
   keyward audit verify                                   # the server walks the chain
   keyward audit verify --db /var/lib/keyward/keyward.db  # offline, no server needed
   keyward audit export --out audit.jsonl
-  keyward audit checkpoint                               # sign the current head now`,
+  keyward audit checkpoint                               # sign the current head now
+  keyward audit run --fail-on high                       # run the audit checks (docs/audit-checks.md)`,
     );
 }
 

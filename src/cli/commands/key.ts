@@ -11,6 +11,7 @@ import { KEY_COLUMNS, keyText, type Key } from '../key-format.ts';
 import { collectPair, collectString } from '../key-value-pairs.ts';
 import { readFileLimited, readStdin } from '../read-input.ts';
 import { formatTable } from '../table.ts';
+import { cancelDeletionCommand, deletionsCommand, scheduleDeletionCommand } from './lifecycle.ts';
 
 /** Raw symmetric material is 32 bytes today; anything much larger is the wrong file. */
 const MAX_MATERIAL_BYTES = 1024;
@@ -39,6 +40,9 @@ export function keyCommand(): Command {
   return key
     .addCommand(minDecryptionVersionCommand())
     .addCommand(publicKeyCommand())
+    .addCommand(scheduleDeletionCommand())
+    .addCommand(cancelDeletionCommand())
+    .addCommand(deletionsCommand())
     .addHelpText(
       'after',
       `
