@@ -23,7 +23,7 @@ import { SysService } from './engine/sys-service.ts';
 import { TokenService } from './engine/token-service.ts';
 import { InventoryService } from './engine/inventory-service.ts';
 import { AssessService } from './engine/assess-service.ts';
-import { deletionsSection, governanceSection, policySection, inventorySection, recoverySection } from './engine/assess-sections.ts';
+import { deletionsSection, governanceSection, policySection, inventorySection, recoverySection, scansSection } from './engine/assess-sections.ts';
 import { DEFAULT_LIFECYCLE_INTERVAL_MS, LifecycleService } from './engine/lifecycle-service.ts';
 import { PolicyService, policyDeletionRules } from './engine/policy-service.ts';
 import { PolicyGate } from './policy/policy-gate.ts';
@@ -33,6 +33,7 @@ import { DEFAULT_DELIVERY_TIMEOUT_MS, type WebhookFetch } from './lifecycle/even
 import { BackupService, type BackupOptions } from './engine/backup-service.ts';
 import { DEFAULT_TOKEN_TTL } from './auth/tokens.ts';
 import { Governance } from './engine/governance/governance.ts';
+import { ScanService } from './engine/scan-service.ts';
 import { approvalRequirement } from './policy/approval-rules.ts';
 
 export interface EngineOptions {
@@ -120,6 +121,8 @@ export class Engine {
   readonly backups: BackupService;
   /** Identities, roles and bindings, approvals, break-glass, access review (docs/governance.md). */
   readonly governance: Governance;
+  /** Secret-scan reports uploaded for the audit checks STO-01..03. */
+  readonly scans: ScanService;
   /** Audit runs: the check catalogue over a snapshot of this deployment (docs/audit-checks.md). */
   readonly assess: AssessService;
   /** Every key and secret known: managed keys, imports and discovery connectors (docs/inventory.md). */
@@ -143,8 +146,9 @@ export class Engine {
     this.events = events;
     this.backups = backups;
     this.governance = new Governance(context, tokens, { cacheTtlMs: 2000 });
+    this.scans = new ScanService(context);
     this.governance.guard({ keys: this.keys, lifecycle: this.lifecycle, policy: this.policy });
-    this.assess = new AssessService(context, { sections: [governanceSection, policySection(context.clock), deletionsSection, recoverySection, inventorySection(context.clock)] });
+    this.assess = new AssessService(context, { sections: [governanceSection, policySection(context.clock), deletionsSection, recoverySection, inventorySection(context.clock), scansSection] });
     this.inventory = new InventoryService(context, { fetch: globalThis.fetch });
   }
 

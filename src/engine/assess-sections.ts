@@ -13,6 +13,7 @@ import {
   type MetadataField,
   type PolicySnapshot,
   type RoleBindingSnapshot,
+  type ScanFinding as AssessedScanFinding,
 } from '../assess/input.ts';
 import type { ApprovalRecord } from '../approvals/approval.ts';
 import type { BreakGlassRecord } from '../approvals/breakglass.ts';
@@ -32,6 +33,7 @@ import { allInventory, registrationStatus } from '../inventory/all-inventory.ts'
 import type { ItemState as InventoryItemState } from '../inventory/inventory-item.ts';
 import { ENVIRONMENTS, type KeyRecord } from '../storage/records.ts';
 import type { BackupInfo, DrillRecord } from './backup-service.ts';
+import { SCAN_KIND, type StoredScan } from './scan-service.ts';
 
 /**
  * The audit's view of governance, policy and lifecycle records: identities and bindings, the
@@ -274,3 +276,27 @@ function itemState(state: InventoryItemState): AssessedItem['state'] {
       return 'disabled';
   }
 }
+
+/**
+ * Secret-scan results: the newest uploaded scan of each target (an older scan of the same
+ * target is superseded, so fixed secrets stop being reported once a clean scan arrives).
+ */
+export const scansSection: SnapshotSection = {
+  name: 'scans',
+  async collect(c: CollectContext) {
+    const scans = (await allDocuments<StoredScan>(c.store, SCAN_KIND)).map((d) => d.data);
+    if (scans.length === 0) return {};
+    const latest = new Map<string, StoredScan>();
+    for (const s of scans) {
+      const key = `${s.kind}:${s.target}`;
+      const seen = latest.get(key);
+      if (!seen || s.finishedAt > seen.finishedAt) latest.set(key, s);
+    }
+    const current = [...latest.values()];
+    const findings: AssessedScanFinding[] = current.flatMap((s) =>
+      s.findings.map((f) => ({ id: `${s.id}:${f.fingerprint}:${f.file}:${f.line}`, checkId: f.check, rule: f.ruleId, file: `${s.target}/${f.file}`, line: f.line, commit: f.commit, fingerprint: f.fingerprint })),
+    );
+    const scannedAt = current.map((s) => s.finishedAt).sort().at(-1) ?? c.now;
+    return { scans: { scannedAt, targets: current.map((s) => s.target), findings } };
+  },
+};

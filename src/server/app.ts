@@ -16,6 +16,7 @@ import { registerAuthRoutes } from './routes/auth.ts';
 import { registerIdentityRoutes } from './routes/identities.ts';
 import { registerAccessRoutes } from './routes/access.ts';
 import { registerApprovalRoutes } from './routes/approvals.ts';
+import { registerScanRoutes } from './routes/scans.ts';
 import { registerPolicyRoutes } from './routes/policy.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
@@ -77,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerIdentityRoutes(app, deps);
   registerAccessRoutes(app, deps);
   registerApprovalRoutes(app, deps);
+  registerScanRoutes(app, deps);
   registerPolicyRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerEventRoutes(app, deps);

@@ -185,6 +185,9 @@ const TABLE: Readonly<Record<string, Expectation>> = {
   'POST /v1/inventory/discover': { allow: [S], sample: () => body('/v1/inventory/discover', { connector: 'vault', endpoint: 'http://127.0.0.1:9', mount: 'transit', timeoutSeconds: 1, credentials: { token: 'x' } }) },
   'DELETE /v1/inventory/sources/{source}': { allow: [S], sample: (_f, r) => get(`/v1/inventory/sources/${encodeURIComponent(`import:mx-${r}`)}`) },
 
+  'POST /v1/scans': { allow: [S], sample: () => body('/v1/scans', { kind: 'directory', target: 'repo', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z', stats: { files: 1, bytes: 1, commits: 0, suppressed: 0 }, findings: [] }) },
+  'GET /v1/scans': { allow: [A, S, D], sample: () => get('/v1/scans') },
+
   // Last: it seals the server.
   'POST /v1/sys/seal': { allow: [S], sample: () => body('/v1/sys/seal') },
 };

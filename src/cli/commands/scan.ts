@@ -21,6 +21,8 @@ import {
   type ScanReport,
 } from '../../inventory/scanner/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
+import { DEFAULT_ADDR } from '../client-options.ts';
+import { KeywardClient } from '../http-client.ts';
 import { parseDuration } from '../duration.ts';
 import { collectString } from '../key-value-pairs.ts';
 import { stderrProgress } from '../progress.ts';
@@ -30,6 +32,7 @@ const FORMATS = ['text', 'json', 'sarif', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
 
 interface ScanCommandOptions {
+  readonly upload?: boolean;
   readonly git?: boolean;
   readonly range?: string;
   readonly format: Format;
@@ -65,6 +68,7 @@ export function scanCommand(): Command {
     .option('--max-file-size <size>', 'skip files larger than this: bytes, or with k, m or g (default 5m)', parseSize)
     .option('--exclude <glob>', 'leave out paths matching the glob (repeatable), e.g. dist or "*.min.js"', collectString)
     .option('--no-default-excludes', 'also scan .git/ and node_modules/')
+    .option('--upload', 'also send the report (fingerprints and locations, never previews) to the server at KEYWARD_ADDR for the audit checks STO-01..03 (token in KEYWARD_TOKEN)')
     .addHelpText(
       'after',
       `
@@ -114,6 +118,20 @@ async function scan(path: string, options: ScanCommandOptions): Promise<void> {
   else writeOrFail(options.output, rendered);
   if (options.output !== undefined || format !== 'text') process.stderr.write(`${summary(shown)}\n`);
   if (written !== null) process.stderr.write(`wrote ${written.file}: ${written.entries} accepted finding${written.entries === 1 ? '' : 's'}\n`);
+  if (options.upload === true) {
+    const client = new KeywardClient({ addr: process.env['KEYWARD_ADDR'] || DEFAULT_ADDR, token: process.env['KEYWARD_TOKEN']?.trim() || null, correlationId: null });
+    // Locations, rules and fingerprints only: no previews leave the machine.
+    const upload = {
+      kind: shown.kind,
+      target: shown.target,
+      startedAt: shown.startedAt,
+      finishedAt: shown.finishedAt,
+      stats: { files: shown.stats.files, bytes: shown.stats.bytes, commits: shown.stats.commits, suppressed: shown.stats.suppressed },
+      findings: shown.findings.map((f) => ({ ruleId: f.ruleId, check: f.check, severity: f.severity, file: f.file, line: f.line, fingerprint: f.fingerprint, commit: f.commit ? { id: f.commit.id } : null })),
+    };
+    const stored = await client.post<{ id: string; findingCount: number }>('/v1/scans', upload);
+    process.stderr.write(`uploaded as ${stored.id} (${stored.findingCount} finding${stored.findingCount === 1 ? '' : 's'}) to ${client.addr}\n`);
+  }
   if (shown.findings.length > 0) process.exitCode = EXIT.failure;
 }
 
