@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { liveKey } from './live-key.ts';
 import { KeywardError } from '../core/errors.ts';
 import type { CallContext } from '../auth/principal.ts';
 import { CryptoFailure } from '../crypto/crypto-failure.ts';
@@ -250,13 +251,8 @@ export class CryptoService {
     return { key, live: await this.#live(key, parts.version) };
   }
 
-  async #live(key: KeyRecord, version: number): Promise<LiveKey> {
-    const { rootKey } = this.#c.seal.secrets();
-    const hit = this.#c.ring.cached(key.id, version);
-    if (hit) return hit;
-    const record = await this.#c.store.getKeyVersion(key.id, version);
-    if (!record) throw new KeywardError('key_version_not_found', `key "${key.name}" has no version ${version}`, { version });
-    return this.#c.ring.load(rootKey, key.spec, key.usage, record);
+  #live(key: KeyRecord, version: number): Promise<LiveKey> {
+    return liveKey(this.#c, key, version);
   }
 
   async #firstMatching(key: KeyRecord, version: number | undefined, test: (live: LiveKey) => boolean): Promise<number | null> {

@@ -1,4 +1,5 @@
 import { KeywardError } from '../core/errors.ts';
+import { liveKey } from './live-key.ts';
 import { newId } from '../core/ids.ts';
 import { systemPrincipal, type CallContext } from '../auth/principal.ts';
 import { SPEC_INFO } from '../crypto/key-specs.ts';
@@ -256,13 +257,8 @@ export class LifecycleService {
     return doc;
   }
 
-  async #live(key: KeyRecord, version: number): Promise<LiveKey> {
-    const { rootKey } = this.#c.seal.secrets();
-    const hit = this.#c.ring.cached(key.id, version);
-    if (hit) return hit;
-    const record = await this.#c.store.getKeyVersion(key.id, version);
-    if (!record) throw new KeywardError('key_version_not_found', `key "${key.name}" has no version ${version}`, { version });
-    return this.#c.ring.load(rootKey, key.spec, key.usage, record);
+  #live(key: KeyRecord, version: number): Promise<LiveKey> {
+    return liveKey(this.#c, key, version);
   }
 
   // --- Scheduled deletion -------------------------------------------------------------------
