@@ -308,3 +308,26 @@ describe('governance: access review', () => {
     await rejectsWith(engine().governance.reviews.importDirectory(root, 'id,email\n,\n', 'csv'), 'validation_failed');
   });
 });
+
+describe('governance: TOTP required for sensitive steps (requireMfa)', () => {
+  const clock = new ManualClock('2026-11-24T12:00:00.000Z');
+  const engine = useDevEngine({ clock });
+
+  it('with requireMfa, approving needs a TOTP login; the same officer after a TOTP login may approve', async () => {
+    await engine().governance.access.updateSettings(root, { requireMfa: true });
+    await engine().keys.create(root, { name: 'mfa-key', spec: 'AES_256_GCM' });
+    const admin = await person(engine(), uniqueName('kadmin'), [['key-admin', 'all']]);
+    const officer = await person(engine(), uniqueName('officer'), [['security-officer', 'all']]);
+    // The request itself needs a TOTP login too.
+    await rejectsWith(engine().keys.changeState(admin.ctx, 'mfa-key', 'suspend'), 'mfa_required');
+    const adminSecret = await enrolTotp(engine(), admin, clock.now());
+    clock.advance(60_000);
+    const adminMfa = await login(engine(), admin.name, totpCode(adminSecret, clock.now()));
+    const id = String((await rejectsWith(engine().keys.changeState(adminMfa.ctx, 'mfa-key', 'suspend'), 'approval_required')).details['approvalId']);
+    await rejectsWith(engine().governance.approvals.approve(officer.ctx, id), 'mfa_required');
+    const secret = await enrolTotp(engine(), officer, clock.now());
+    clock.advance(60_000);
+    const withTotp = await login(engine(), officer.name, totpCode(secret, clock.now()));
+    assert.equal((await engine().governance.approvals.approve(withTotp.ctx, id)).status, 'pending');
+  });
+});
