@@ -150,7 +150,7 @@ describe('keyward storage migrate', { skip: unreachable && !MUST_RUN ? unreachab
     assert.deepEqual({ ...result.counts, auditEntries: 0 }, { keys: 2, keyVersions: 3, tokens: 2, documents: 0, auditEntries: 0, checkpoints: result.counts['checkpoints'] });
     assert.equal(result.counts['auditEntries'], result.auditHead.seq);
     assert.ok(result.checks.every((c) => c.ok));
-    assert.equal(result.checks.length, 9);
+    assert.equal(result.checks.length, 10, 'instance id, seal, keys, versions, tokens, documents, audit entries, audit head, checkpoints, chain');
   });
 
   it('refuses a source whose audit chain does not verify before writing anything (exit 1)', async () => {
