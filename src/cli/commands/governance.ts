@@ -388,7 +388,7 @@ const bindingTable = (rows: readonly Static<typeof Binding>[]): string =>
     [
       { header: 'id', cell: (b) => b.id },
       { header: 'role', cell: (b) => b.role },
-      { header: 'subject', cell: (b) => `${b.subject.type}:${b.subject.name}` },
+      { header: 'subject', cell: (b) => (b.subject.type === 'group' ? `group:${b.subject.name}` : b.subject.name) },
       { header: 'scope', cell: (b) => scopeText(b.scope) },
       { header: 'condition', cell: (b) => b.condition },
       { header: 'expires', cell: (b) => b.expiresAt },
