@@ -12,7 +12,8 @@ import { policyCommand } from './commands/policy.ts';
 import { reportCommand } from './commands/report.ts';
 import { inventoryCommand } from './commands/inventory.ts';
 import { scanCommand } from './commands/scan.ts';
-import { approvalCommand, bindingCommand, breakGlassCommand, groupCommand, loginCommand, reviewCommand, roleCommand, serviceAccountCommand, userCommand, whoamiCommand } from './commands/governance.ts';
+import { groupCommand, loginCommand, serviceAccountCommand, userCommand, whoamiCommand } from './commands/governance.ts';
+import { approvalCommand, bindingCommand, breakGlassCommand, reviewCommand, roleCommand } from './commands/governance-access.ts';
 import { lazyCommand } from './lazy-command.ts';
 
 /** The `keyward` command and its subcommands. Errors are thrown, not exited on, so main.ts picks the exit code. */

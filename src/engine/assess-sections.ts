@@ -23,15 +23,15 @@ import { administersKeys, BUILTIN_ROLES, usesKeys, type RoleDefinition } from '.
 import type { Clock } from '../core/clock.ts';
 import { KEY_DELETION_KIND, type KeyDeletion } from '../lifecycle/deletion/key-deletion.ts';
 import { PolicyVersions } from '../policy/policy-versions.ts';
-import type { Store } from '../storage/store.ts';
 import type { CollectContext, SnapshotSection } from './assess-service.ts';
 import { allDocuments, KIND } from './governance/access-index.ts';
 import type { BindingUsage } from './governance/governance-hooks.ts';
 import type { AccessReview, DirectoryPerson } from './governance/review-service.ts';
 import { keyFacts } from './operation.ts';
 import { allInventory, registrationStatus } from '../inventory/all-inventory.ts';
+import { listAllKeys } from '../storage/copy-store.ts';
 import type { ItemState as InventoryItemState } from '../inventory/inventory-item.ts';
-import { ENVIRONMENTS, type KeyRecord } from '../storage/records.ts';
+import { ENVIRONMENTS } from '../storage/records.ts';
 import type { BackupInfo, DrillRecord } from './backup-service.ts';
 import { SCAN_KIND, type StoredScan } from './scan-service.ts';
 
@@ -54,7 +54,7 @@ export const governanceSection: SnapshotSection = {
     const reviews = (await allDocuments<AccessReview>(store, KIND.review)).map((d) => d.data);
     const approvals = (await allDocuments<ApprovalRecord>(store, KIND.approval)).map((d) => d.data);
     const uses = (await allDocuments<BreakGlassRecord>(store, KIND.breakGlass)).map((d) => d.data);
-    const keys = c.sofar.keys?.map((k) => k.key) ?? (await allKeys(store));
+    const keys = c.sofar.keys?.map((k) => k.key) ?? (await listAllKeys(store));
     const byId = new Map(identities.map((i) => [i.id, i]));
 
     const identitySnapshots: IdentitySnapshot[] = identities.map((i) => ({
@@ -189,16 +189,6 @@ export const deletionsSection: SnapshotSection = {
     return { deletions };
   },
 };
-
-async function allKeys(store: Store): Promise<KeyRecord[]> {
-  const keys: KeyRecord[] = [];
-  for (let after: string | undefined; ; ) {
-    const batch = await store.listKeys({ limit: 1000, ...(after !== undefined ? { after } : {}) });
-    keys.push(...batch);
-    if (batch.length < 1000) return keys;
-    after = batch[batch.length - 1]?.name;
-  }
-}
 
 /**
  * Backups and DR drills. A backup counts as verified when a drill restored it successfully (or,

@@ -53,9 +53,11 @@ export class Operation {
    * rules on an allowed identity decision, and notes which binding was used.
    */
   check(action: string, resource: Resource = {}): Decision {
+    // Only identities' grants can carry conditions and separation-of-duties rules.
+    if (this.ctx.principal.type !== 'identity') return authorize(this.ctx.principal, action, resource);
     const withRequest: Resource = { ...resource, request: { sourceIp: this.ctx.source ?? null, encryptionContext: this.encryptionContext, now: this.#clock.now() } };
     const decision = authorize(this.ctx.principal, action, withRequest);
-    if (decision.allowed && this.ctx.principal.type === 'identity') {
+    if (decision.allowed) {
       this.#hooks?.afterAllowed(this.ctx, action, withRequest.key ?? null, decision);
       if (decision.bindingId) this.details['binding'] = decision.bindingId;
     }

@@ -246,8 +246,15 @@ async function compareStreams<T>(source: AsyncIterable<T>, target: AsyncIterable
   };
 }
 
+/** Every key, in name order, as one list (for reviews and audits over a whole instance). */
+export async function listAllKeys(store: Pick<Store, 'listKeys'>): Promise<KeyRecord[]> {
+  const keys: KeyRecord[] = [];
+  for await (const key of allKeys(store, DEFAULT_BATCH)) keys.push(key);
+  return keys;
+}
+
 /** Every key, in name order. */
-export async function* allKeys(store: Store, batchSize: number): AsyncGenerator<KeyRecord> {
+export async function* allKeys(store: Pick<Store, 'listKeys'>, batchSize: number): AsyncGenerator<KeyRecord> {
   for (let after: string | undefined; ; ) {
     const page = await store.listKeys({ limit: batchSize, ...(after !== undefined ? { after } : {}) });
     yield* page;

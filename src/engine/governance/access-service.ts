@@ -5,6 +5,7 @@ import type { CallContext } from '../../auth/principal.ts';
 import { administersKeys, checkRole, usesKeys, type RoleDefinition } from '../../auth/roles.ts';
 import { KeywardError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
+import { listAllKeys } from '../../storage/copy-store.ts';
 import type { KeyRecord } from '../../storage/records.ts';
 import type { EngineContext } from '../engine-context.ts';
 import { keyFacts } from '../operation.ts';
@@ -97,7 +98,7 @@ export class AccessService {
     const scope = parseScope(input.scope);
     const condition = input.condition === undefined || input.condition === null || input.condition === '' ? null : compileCondition(input.condition).text;
     const expiresAt = checkExpiry(input.expiresAt, this.#c.clock.now());
-    const keys = await this.#allKeys();
+    const keys = await listAllKeys(this.#c.store);
     const reached = keys.filter((k) => reachesKey(s, subject, scope, k));
     const tier1 = scope.type === 'all' || reached.some((k) => k.tier === 1);
     if (tier1) {
@@ -202,16 +203,6 @@ export class AccessService {
           });
         }
       }
-    }
-  }
-
-  async #allKeys(): Promise<KeyRecord[]> {
-    const keys: KeyRecord[] = [];
-    for (let after: string | undefined; ; ) {
-      const page = await this.#c.store.listKeys({ limit: 1000, ...(after !== undefined ? { after } : {}) });
-      keys.push(...page);
-      if (page.length < 1000) return keys;
-      after = page[page.length - 1]?.name;
     }
   }
 }

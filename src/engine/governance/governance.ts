@@ -6,6 +6,7 @@ import { systemPrincipal } from '../../auth/principal.ts';
 import type { KeyRecord } from '../../storage/records.ts';
 import type { EngineContext } from '../engine-context.ts';
 import type { ImportKeyInput, KeyAdmin } from '../key-admin.ts';
+import { IntervalJob } from '../interval-job.ts';
 import type { LeaderJob } from '../scheduler.ts';
 import type { TokenService } from '../token-service.ts';
 import { AccessIndex } from './access-index.ts';
@@ -162,7 +163,7 @@ export class Governance {
 
   /** The leader's governance jobs: housekeeping every `intervalMs`, and the access review when due. */
   schedulerJobs(options: { intervalMs: number; onError: (err: unknown) => void }): LeaderJob[] {
-    return [new TimerJob('governance', options.intervalMs, () => this.#tick(), options.onError)];
+    return [new IntervalJob('governance', options, () => this.#tick())];
   }
 
   async #tick(): Promise<void> {
@@ -189,45 +190,4 @@ export class Governance {
 async function stateExecutor(keys: KeyAdmin, ctx: CallContext, request: { keyId: string | null; params: Readonly<Record<string, unknown>> }, action: StateAction): Promise<string> {
   const view = await keys.changeState(ctx, request.keyId ?? '', action, (request.params['reason'] as string | null) ?? undefined);
   return `key ${view.name} is now ${view.state}`;
-}
-
-/** Runs `work` at once when started and then every `intervalMs`, never two passes at a time. */
-class TimerJob implements LeaderJob {
-  readonly name: string;
-  readonly #intervalMs: number;
-  readonly #work: () => Promise<void>;
-  readonly #onError: (err: unknown) => void;
-  #timer: NodeJS.Timeout | null = null;
-  #running = false;
-
-  constructor(name: string, intervalMs: number, work: () => Promise<void>, onError: (err: unknown) => void) {
-    this.name = name;
-    this.#intervalMs = intervalMs;
-    this.#work = work;
-    this.#onError = onError;
-  }
-
-  start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.#pass(), this.#intervalMs);
-    this.#timer.unref();
-    void this.#pass();
-  }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-  }
-
-  async #pass(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
-    try {
-      await this.#work();
-    } catch (err) {
-      this.#onError(err);
-    } finally {
-      this.#running = false;
-    }
-  }
 }

@@ -4,6 +4,7 @@ import { optionalText, type IdentityRecord } from '../../auth/identities.ts';
 import type { CallContext } from '../../auth/principal.ts';
 import { KeywardError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
+import { listAllKeys } from '../../storage/copy-store.ts';
 import type { KeyRecord } from '../../storage/records.ts';
 import type { EngineContext } from '../engine-context.ts';
 import { keyFacts } from '../operation.ts';
@@ -112,7 +113,7 @@ export class ReviewService {
     const people = (await allDocuments<DirectoryPerson>(this.#c.store, KIND.person)).map((d) => d.data);
     if (people.length === 0) throw new KeywardError('conflict', 'no directory has been imported: run `keyward review import <file>` first');
     const usage = new Map((await allDocuments<BindingUsage>(this.#c.store, KIND.usage)).map((d) => [d.data.bindingId, d.data.lastUsedAt]));
-    const keys = await this.#allKeys();
+    const keys = (await listAllKeys(this.#c.store)).filter((k) => k.state !== 'destroyed');
     const findings: ReviewFinding[] = [];
     const find = (identity: IdentityRecord, people: readonly DirectoryPerson[]): DirectoryPerson | null =>
       people.find((p) => identity.directoryId !== null && p.id === identity.directoryId) ?? people.find((p) => identity.email !== null && p.email === identity.email) ?? null;
@@ -223,16 +224,6 @@ export class ReviewService {
       const { items, next } = await page<AccessReview>(this.#c.store, KIND.review, options);
       return { reviews: items, next };
     });
-  }
-
-  async #allKeys(): Promise<KeyRecord[]> {
-    const keys: KeyRecord[] = [];
-    for (let after: string | undefined; ; ) {
-      const batch = await this.#c.store.listKeys({ limit: 1000, ...(after !== undefined ? { after } : {}) });
-      keys.push(...batch.filter((k) => k.state !== 'destroyed'));
-      if (batch.length < 1000) return keys;
-      after = batch[batch.length - 1]?.name;
-    }
   }
 }
 
